@@ -1,0 +1,99 @@
+"""Start the platform: ``python -m services [NAME ...]``.
+
+With RabbitMQ reachable at ``AMQP_URI`` each service runs in its own process; with no broker
+reachable (or ``EMBEDDED=1``) all services run in this process over an in-memory broker.
+``python -m services --one NAME`` runs a single service (what each child process does).
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import logging.config  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from shared.config import load_config  # noqa: E402
+from shared.db import uses_in_process_engine  # noqa: E402
+from shared.runtime import EMBEDDED_AMQP_URI, broker_reachable, patch_memory_transport  # noqa: E402
+
+SERVICE_NAMES = ("registration", "scoring", "awards", "gateway")
+log = logging.getLogger("services")
+
+
+def service_class(name: str):
+    module = __import__(f"services.{name}.service", fromlist=["service"])
+    return getattr(module, "SERVICE")
+
+
+def run_in_this_process(names: tuple[str, ...], config: dict) -> None:
+    runner = ServiceRunner(config)
+    for name in names:
+        runner.add_service(service_class(name))
+    runner.start()
+    stop = eventlet.event.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.ready() or stop.send())
+    log.info("running %s; gateway on http://%s/api/v1/", ", ".join(names), config.get("WEB_SERVER_ADDRESS"))
+    stop.wait()
+    log.info("stopping")
+    runner.stop()
+
+
+def run_each_in_own_process(names: tuple[str, ...]) -> int:
+    children = [subprocess.Popen([sys.executable, "-m", "services", "--one", name]) for name in names]
+
+    def forward(signum, _frame):
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    codes = [child.wait() for child in children]
+    return max(codes, default=0)
+
+
+def announce(config: dict, embedded: bool) -> None:
+    if embedded:
+        log.warning("no RabbitMQ reachable at AMQP_URI: running all services in one process "
+                    "over an in-memory broker (embedded default)")
+    else:
+        log.info("RabbitMQ reachable: each service runs in its own process")
+    if uses_in_process_engine(config):
+        log.warning("MONGODB_URI not set: using the in-process database engine; data is not kept "
+                    "when the process stops")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"services to run (default: all of {', '.join(SERVICE_NAMES)})")
+    parser.add_argument("--one", choices=SERVICE_NAMES, help="run this one service in this process")
+    args = parser.parse_args(argv)
+    names = (args.one,) if args.one else tuple(args.names or SERVICE_NAMES)
+    unknown = sorted(set(names) - set(SERVICE_NAMES))
+    if unknown:
+        parser.error(f"unknown service(s): {', '.join(unknown)}")
+    config = load_config(names)
+    logging.config.dictConfig(config["LOGGING"])
+    if args.one:
+        run_in_this_process(names, config)
+        return 0
+    embedded = os.environ.get("EMBEDDED") == "1" or not broker_reachable(config["AMQP_URI"])
+    announce(config, embedded)
+    if embedded:
+        patch_memory_transport()
+        config["AMQP_URI"] = EMBEDDED_AMQP_URI
+        run_in_this_process(names, config)
+        return 0
+    return run_each_in_own_process(names)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

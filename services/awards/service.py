@@ -1,0 +1,21 @@
+"""The awards service."""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+
+from shared.db import MongoDatabase, database_health
+
+ALIAS = "awards"
+
+
+class AwardsService:
+    name = "awards"
+
+    db = MongoDatabase(ALIAS)
+
+    @rpc
+    def health(self) -> dict:
+        return {"status": "ok", "database": database_health(ALIAS)}
+
+
+SERVICE = AwardsService

@@ -1,0 +1,6 @@
+"""HTTP routes served by the registration service."""
+from __future__ import annotations
+
+from services.gateway.http import Route
+
+ROUTES: list[Route] = []

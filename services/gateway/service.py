@@ -1,0 +1,71 @@
+"""The gateway: the only HTTP service. Authenticates, checks roles, calls the others over RPC."""
+from __future__ import annotations
+
+import logging
+
+import eventlet
+from nameko.dependency_providers import Config
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request
+
+from services.gateway import auth
+from services.gateway.http import (API_PREFIX, MAX_BODY_BYTES, Call, build_map, error_response,
+                                   match, unexpected_failure)
+from services.gateway.routes import all_routes
+from shared.db import MongoDatabase
+from shared.errors import ServiceError
+
+log = logging.getLogger(__name__)
+URL_MAP = build_map(all_routes())
+
+
+class AdminBootstrap(DependencyProvider):
+    """Creates the configured admin account when the gateway starts."""
+
+    def start(self):
+        config = self.container.config
+        bootstrap_admin = auth.bootstrap_admin
+        bootstrap_admin(str(config.get("ADMIN_USERNAME") or ""), str(config.get("ADMIN_PASSWORD") or ""))
+
+
+class GatewayService:
+    name = "gateway"
+
+    config = Config()
+    db = MongoDatabase(auth.ALIAS)
+    admin = AdminBootstrap()
+    registration = RpcProxy("registration")
+    scoring = RpcProxy("scoring")
+    awards = RpcProxy("awards")
+
+    @http("GET,POST,PUT,PATCH,DELETE", API_PREFIX + "/<path:path>")
+    def api(self, request: Request, path: str):
+        try:
+            return self._dispatch(request)
+        except ServiceError as error:
+            return error_response(error)
+        except (UnknownService, eventlet.Timeout) as exc:
+            log.warning("backend unavailable for %s %s: %r", request.method, request.path, exc)
+            return error_response(ServiceError("UNAVAILABLE", "a backend service is not answering; try again shortly"))
+        except RemoteError as exc:
+            log.error("backend failed on %s %s: %s", request.method, request.path, exc)
+            return error_response(ServiceError("UNAVAILABLE", "a backend service failed to complete the request"))
+        except Exception as exc:
+            return unexpected_failure(request, exc)
+
+    def _dispatch(self, request: Request):
+        if request.content_length and request.content_length > MAX_BODY_BYTES:
+            raise ServiceError("PAYLOAD_TOO_LARGE", f"the body is larger than {MAX_BODY_BYTES} bytes")
+        route, params = match(URL_MAP, request)
+        call = Call(worker=self, request=request, params=params)
+        if route.roles is not None:
+            call.user = auth.verify_bearer(request.headers.get("Authorization"), self.config["TOKEN_SECRET"])
+            auth.authorise(call.user, route.roles)
+        with eventlet.Timeout(float(self.config.get("RPC_TIMEOUT_SECONDS") or 10)):
+            return route.handler(call)
+
+
+SERVICE = GatewayService

@@ -1,0 +1,64 @@
+"""JSON Schema loading and validation (Draft 2020-12) with every problem reported at once.
+
+Schemas that carry a ``urn:skills:...`` ``$id`` (the files under ``shared/schemas``) can be referenced
+from any other schema, so services share tiers, levels and event base fields without copying them.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from shared.errors import ServiceError, detail
+
+SHARED_SCHEMAS = Path(__file__).resolve().parent / "schemas"
+FORMAT_CHECKER = FormatChecker()
+
+
+@lru_cache(maxsize=None)
+def load_schema(path: str | Path) -> dict:
+    schema = json.loads(Path(path).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@lru_cache(maxsize=1)
+def shared_registry() -> Registry:
+    resources = []
+    for path in sorted(SHARED_SCHEMAS.rglob("*.json")):
+        schema = load_schema(path)
+        if "$id" in schema:
+            resources.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry().with_resources(resources)
+
+
+@lru_cache(maxsize=None)
+def validator(path: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(path), registry=shared_registry(), format_checker=FORMAT_CHECKER)
+
+
+def pointer(error: ValidationError) -> str:
+    return "/" + "/".join(str(p) for p in error.absolute_path)
+
+
+def _problem(error: ValidationError) -> str:
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        return f"unknown field ({error.message})"
+    return error.message
+
+
+def schema_problems(instance, schema_path: str | Path) -> list[dict]:
+    """Every violation of the schema at ``schema_path`` as ``{"path", "problem"}``, in document order."""
+    errors = sorted(validator(str(schema_path)).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    return [detail(pointer(e), _problem(e)) for e in errors]
+
+
+def validate(instance, schema_path: str | Path, what: str = "payload") -> None:
+    """Raise ``ServiceError(VALIDATION_FAILED)`` listing every problem, or return quietly."""
+    problems = schema_problems(instance, schema_path)
+    if problems:
+        raise ServiceError("VALIDATION_FAILED", f"{what} does not match its schema", problems)

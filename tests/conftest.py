@@ -1,0 +1,3 @@
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402 - must run before anything imports socket/threading
