@@ -25,7 +25,8 @@ def connect_database(alias: str, config: dict):
         if uses_in_process_engine(config):
             import mongomock
 
-            mongoengine.connect(db=name, alias=alias, mongo_client_class=mongomock.MongoClient)
+            mongoengine.connect(db=name, alias=alias, mongo_client_class=mongomock.MongoClient,
+                                uuidRepresentation="standard")
         else:
             mongoengine.connect(db=name, alias=alias, host=config["MONGODB_URI"], uuidRepresentation="standard")
     return get_db(alias)

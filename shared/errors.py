@@ -6,6 +6,7 @@ into the HTTP envelope ``{"error": {"code", "message", "details"}}`` with the st
 """
 from __future__ import annotations
 
+import json
 from typing import Iterable
 
 from nameko.exceptions import deserialize_to_instance
@@ -40,11 +41,12 @@ class ServiceError(Exception):
     ``code`` picks the HTTP status (see ``HTTP_STATUS``); ``details`` lists every problem found.
     """
 
-    def __init__(self, code: str, message: str, details: Iterable[dict] | None = None):
+    def __init__(self, code: str, message: str, details: Iterable[dict] | str | None = None):
         self.code = code
         self.message = message
-        self.details = list(details or [])
-        super().__init__(code, message, self.details)
+        # nameko turns non-string args into strings on the wire; JSON keeps row numbers numbers.
+        self.details = json.loads(details) if isinstance(details, str) else list(details or [])
+        super().__init__(code, message, json.dumps(self.details, ensure_ascii=False, default=str))
 
     @property
     def status(self) -> int:

@@ -1,21 +1,378 @@
-"""The registration service."""
+"""The registration service: competitions, contestants, experts and their assignments, conflicts.
+
+Entry points are thin: validate the payload, ask the domain, persist, emit the event. Only this
+service ever sees a resident ID number; events and other services get the person key and the
+masked number.
+"""
 from __future__ import annotations
 
+import base64
+import binascii
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from nameko.dependency_providers import Config
+from nameko.events import EventDispatcher
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
+from nameko.timer import timer
+from pymongo.errors import DuplicateKeyError
 
+from services.registration import storage
+from services.registration.domain import competition as rules
+from services.registration.domain import conflicts as conflict_rules
+from services.registration.domain import roster
+from services.registration.domain.contestant import Contestant as DomainContestant
+from services.registration.domain.contestant import Delegation
+from services.registration.domain.eligibility import load_eligibility_policy
+from services.registration.domain.errors import ENVELOPE_CODE, RegistrationRuleError, RowProblem, sort_problems
+from services.registration.domain.identity import mask_resident_id, person_key
+from services.registration.domain.roster_import import clean_contestant, parse_roster
+from services.registration.storage import Competition, Contestant
+from shared import outbox
 from shared.db import MongoDatabase, database_health
+from shared.errors import ServiceError, not_found
+from shared.events import utc_now
+from shared.idempotency import run_once
+from shared.validation import validate
 
-ALIAS = "registration"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ORGANISERS = ("organiser", "admin")
+
+
+class Clock(DependencyProvider):
+    """Today's date in Shanghai, the calendar registration deadlines are written in."""
+
+    def get_dependency(self, worker_ctx):
+        return lambda: datetime.now(SHANGHAI).date()
+
+
+def rule_error(error: RegistrationRuleError) -> ServiceError:
+    return ServiceError(ENVELOPE_CODE.get(error.code, "VALIDATION_FAILED"), error.message,
+                        [d.as_detail() for d in error.details])
+
+
+def roster_error(problems: list[RowProblem], collection: str | None, what: str) -> ServiceError:
+    """One refusal listing every problem; the envelope code is the shared one when they agree."""
+    codes = {ENVELOPE_CODE.get(p.code, "VALIDATION_FAILED") for p in problems}
+    code = codes.pop() if len(codes) == 1 else ("INVALID_STATE" if "INVALID_STATE" in codes else "VALIDATION_FAILED")
+    details = [p.as_detail(collection) if collection else
+               {"path": f"/{p.column}" if p.column else "/", "problem": p.problem, "code": p.code} for p in problems]
+    first = problems[0].problem
+    message = f"{what}: {first}" if len(problems) == 1 else f"{what}: {len(problems)} problems, nothing was registered"
+    return ServiceError(code, message, details)
+
+
+def domain_competition(doc: Competition) -> rules.Competition:
+    return rules.competition_from_dict(doc.as_dict())
+
+
+def domain_contestant(doc: Contestant) -> DomainContestant:
+    delegation = Delegation(**doc.delegation) if doc.delegation else None
+    return DomainContestant(person_key=doc.person_key, name=doc.name, date_of_birth=date.fromisoformat(doc.date_of_birth),
+                            gender=doc.gender, employer=doc.employer, delegation=delegation, skill_level=doc.skill_level,
+                            employment=doc.employment, team=doc.team, contestant_id=doc.contestant_id)
 
 
 class RegistrationService:
     name = "registration"
 
-    db = MongoDatabase(ALIAS)
+    config = Config()
+    db = MongoDatabase(storage.ALIAS)
+    dispatch = EventDispatcher()
+    today = Clock()
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _emit(self, name: str, payload: dict) -> None:
+        outbox.emit(self.db, self.dispatch, name, payload)
+
+    @timer(interval=5)
+    def flush_outbox(self):
+        outbox.flush(self.db, self.dispatch)
+
+    @property
+    def _person_secret(self) -> bytes:
+        return str(self.config["PERSON_KEY_SECRET"]).encode()
+
+    @staticmethod
+    def _require(actor: dict, roles=ORGANISERS) -> None:
+        if actor.get("role") not in roles:
+            raise ServiceError("FORBIDDEN", f"role '{actor.get('role')}' may not do this")
+
+    @staticmethod
+    def _competition(code: str) -> Competition:
+        doc = Competition.objects(code=code).first()
+        if doc is None:
+            raise not_found("competition", code)
+        return doc
 
     @rpc
     def health(self) -> dict:
-        return {"status": "ok", "database": database_health(ALIAS)}
+        db = database_health(storage.ALIAS)
+        return {"status": db["status"], "database": db}
+
+    # ------------------------------------------------------------- competitions
+
+    @rpc
+    def create_competition(self, actor: dict, payload: dict) -> dict:
+        self._require(actor)
+        validate(payload, SCHEMAS / "competition_create.json", "competition")
+        data = {**payload, "status": "draft"}
+        try:
+            competition = rules.competition_from_dict(data)
+        except ValueError as exc:
+            raise ServiceError("VALIDATION_FAILED", str(exc))
+        errors = rules.check_competition(competition)
+        if errors:
+            raise rule_error(RegistrationRuleError(errors[0].code, errors[0].message, errors[0].path, tuple(errors)))
+        now = utc_now()
+        doc = Competition(**self._stored_fields(competition), event=payload.get("event"), created_by=actor["username"],
+                          created_at=now, updated_at=now, revision=1)
+        try:
+            doc.save(force_insert=True)
+        except Exception as exc:
+            if "duplicate" in str(exc).lower() or isinstance(exc, DuplicateKeyError) or "NotUnique" in type(exc).__name__:
+                raise ServiceError("DUPLICATE", f"competition '{competition.code}' already exists",
+                                   [{"path": "/code", "problem": "taken"}])
+            raise
+        self._emit("competition_created", {"competition": doc.snapshot()})
+        return doc.as_dict()
+
+    @staticmethod
+    def _stored_fields(competition: rules.Competition) -> dict:
+        data = rules.competition_to_dict(competition)
+        return {"code": data["code"], "name": data["name"], "tier": data["tier"], "skill": data["skill"],
+                "skill_level": data["skill_level"], "team_size": data["team_size"], "start_date": data["start_date"],
+                "end_date": data["end_date"], "registration_deadline": data["registration_deadline"],
+                "capacity": data["capacity"], "conflict_relations": data["conflict_relations"],
+                "venue": data["venue"], "status": data["status"]}
+
+    @rpc
+    def list_competitions(self, actor: dict, filters: dict | None = None) -> dict:
+        filters = {k: v for k, v in (filters or {}).items() if k in ("status", "tier", "event") and v}
+        return {"items": [c.as_dict() for c in Competition.objects(**filters).order_by("start_date", "code")]}
+
+    @rpc
+    def get_competition(self, actor: dict, code: str) -> dict:
+        doc = self._competition(code)
+        active = storage.active_contestants(code)
+        domain = domain_competition(doc)
+        contestants = [domain_contestant(c) for c in active]
+        return {**doc.as_dict(), "entries": roster.count_entries(domain, contestants),
+                "remaining_places": roster.remaining_places(domain, contestants),
+                "incomplete_teams": roster.incomplete_teams(domain, contestants)}
+
+    @rpc
+    def update_competition(self, actor: dict, code: str, changes: dict) -> dict:
+        self._require(actor)
+        validate(changes, SCHEMAS / "competition_update.json", "competition changes")
+        doc = self._competition(code)
+        current = domain_competition(doc)
+        merged = rules.competition_from_dict({**doc.as_dict(), **changes})
+        typed = {k: getattr(merged, k) for k in changes if k in rules.EDITABLE_FIELDS}
+        entries = roster.count_entries(current, [domain_contestant(c) for c in storage.active_contestants(code)])
+        try:
+            updated = rules.apply_update(current, typed, self.today(), entries)
+        except RegistrationRuleError as error:
+            raise rule_error(error)
+        stored = self._stored_fields(updated)
+        extra = {"event": changes["event"]} if "event" in changes else {}
+        Competition.objects(code=code).update_one(**{f"set__{k}": v for k, v in {**stored, **extra}.items()},
+                                                  inc__revision=1, set__updated_at=utc_now())
+        doc.reload()
+        self._emit("competition_updated", {"competition": doc.snapshot()})
+        return doc.as_dict()
+
+    @rpc
+    def change_status(self, actor: dict, code: str, target: str) -> dict:
+        self._require(actor)
+        doc = self._competition(code)
+        try:
+            updated = rules.change_status(domain_competition(doc), target, self.today())
+        except RegistrationRuleError as error:
+            raise rule_error(error)
+        changed = Competition.objects(code=code, status=doc.status).update_one(
+            set__status=updated.status, inc__revision=1, set__updated_at=utc_now())
+        if not changed:
+            raise ServiceError("CONFLICT", f"competition '{code}' changed meanwhile; try again")
+        doc.reload()
+        self._emit("competition_opened" if target == "open" else "competition_closed", {"competition": doc.snapshot()})
+        return doc.as_dict()
+
+    # -------------------------------------------------------------- contestants
+
+    @rpc
+    def register_contestant(self, actor: dict, code: str, payload: dict) -> dict:
+        self._require(actor)
+        validate(payload, SCHEMAS / "contestant_register.json", "contestant")
+        body = {k: v for k, v in payload.items() if k != "request_id"}
+        return run_once(self.db, f"{actor['username']}:register:{code}", payload.get("request_id"), body,
+                        lambda: self._register_one(actor, code, body))
+
+    def _register_one(self, actor: dict, code: str, body: dict) -> dict:
+        doc = self._competition(code)
+        raw = {**body, "delegation": body["delegation"]["name"], "delegation_kind": body["delegation"]["kind"]}
+        clean, problems = clean_contestant(raw, today=self.today())
+        if problems:
+            raise ServiceError("VALIDATION_FAILED", "contestant: " + problems[0][1],
+                               [{"path": f"/{field}", "problem": problem} for field, problem in problems])
+        clean["row"] = 0
+        [saved] = self._admit(actor, doc, [clean], collection=None, what="contestant")
+        return saved.public()
+
+    @rpc
+    def import_contestants(self, actor: dict, code: str, content_b64: str, content_type: str) -> dict:
+        """A CSV or XLSX roster: every row admitted, or none with every problem listed."""
+        self._require(actor)
+        try:
+            content = base64.b64decode(content_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ServiceError("MALFORMED_REQUEST", "the file could not be decoded")
+        doc = self._competition(code)
+        rows, problems = parse_roster(content, content_type, today=self.today())
+        if not rows and not problems:
+            raise ServiceError("VALIDATION_FAILED", "roster file: no contestant rows found",
+                               [{"path": "/rows", "problem": "the file has a header but no rows"}])
+        saved = self._admit(actor, doc, rows, collection="rows", what="roster file", known_problems=problems)
+        return {"registered": len(saved), "contestants": [c.public() for c in saved]}
+
+    def _admit(self, actor: dict, doc: Competition, rows: list[dict], collection: str | None, what: str,
+               known_problems: list[RowProblem] = ()) -> list[Contestant]:
+        """Check every rule for ``rows`` together, then write them all or none.
+
+        ``known_problems`` (rows that could not be read) are reported together with the rule
+        problems of the readable rows, so one upload lists every bad row.
+        """
+        competition = domain_competition(doc)
+        existing = [domain_contestant(c) for c in storage.active_contestants(doc.code)]
+        additions = [roster.Addition(row=r["row"], contestant=self._to_domain(r)) for r in rows]
+        problems = roster.check_additions(competition, existing, additions, self.today(), load_eligibility_policy())
+        problems = sort_problems([*known_problems, *problems])
+        if problems:
+            raise roster_error(problems, collection, what)
+        batch = uuid.uuid4().hex
+        docs = [self._new_contestant(actor, doc.code, row, batch) for row in rows]
+        try:
+            Contestant.objects.insert(docs, load_bulk=False)
+        except Exception:
+            Contestant.objects(import_batch=batch).delete()
+            raise ServiceError("DUPLICATE", f"{what}: a contestant was registered meanwhile by another request; "
+                                            "nothing was registered, try again")
+        for contestant in docs:
+            self._emit("contestant_registered", {"competition_code": doc.code, "contestant": contestant.event_view()})
+        self._emit_conflicts(doc)
+        return docs
+
+    def _to_domain(self, row: dict) -> DomainContestant:
+        delegation = Delegation(kind=row["delegation_kind"], name=row["delegation"]) if row.get("delegation") else None
+        return DomainContestant(person_key=person_key(row["id_number"], self._person_secret), name=row["name"],
+                                date_of_birth=row["date_of_birth"], gender=row.get("gender"), employer=row.get("employer"),
+                                delegation=delegation, skill_level=row.get("skill_level"),
+                                employment=row.get("employment"), team=row.get("team"))
+
+    def _new_contestant(self, actor: dict, code: str, row: dict, batch: str) -> Contestant:
+        key = person_key(row["id_number"], self._person_secret)
+        return Contestant(
+            contestant_id=f"{code}-{uuid.uuid4().hex[:10]}", competition_code=code, active_key=f"{code}:{key}",
+            person_key=key, id_number=row["id_number"], masked_id=mask_resident_id(row["id_number"]),
+            name=row["name"], gender=row.get("gender"), date_of_birth=row["date_of_birth"].isoformat(),
+            employer=row.get("employer") or "", delegation={"kind": row.get("delegation_kind") or "district",
+                                                             "name": row.get("delegation") or row.get("employer") or ""},
+            skill_level=row.get("skill_level"), employment=row.get("employment") or "employee", team=row.get("team"),
+            status="active", registered_at=utc_now(), registered_by=actor["username"], import_batch=batch)
+
+    @rpc
+    def list_contestants(self, actor: dict, code: str, include_withdrawn: bool = False) -> dict:
+        self._competition(code)
+        query = {"competition_code": code} if include_withdrawn else {"competition_code": code, "status": "active"}
+        return {"items": [c.public() for c in Contestant.objects(**query).order_by("registered_at", "name")]}
+
+    @rpc
+    def withdraw_contestant(self, actor: dict, code: str, contestant_id: str, reason: str | None = None) -> dict:
+        self._require(actor)
+        self._competition(code)
+        doc = Contestant.objects(competition_code=code, contestant_id=contestant_id).first()
+        if doc is None:
+            raise not_found("contestant", contestant_id)
+        if doc.status == "withdrawn":
+            return doc.public()
+        Contestant.objects(contestant_id=contestant_id, status="active").update_one(
+            set__status="withdrawn", unset__active_key=True, set__withdrawn_at=utc_now(),
+            set__withdrawn_by=actor["username"], set__withdrawn_reason=reason)
+        doc.reload()
+        self._emit("contestant_withdrawn", {"competition_code": code, "contestant_id": contestant_id,
+                                            "person_key": doc.person_key, "reason": reason})
+        self._emit_conflicts(self._competition(code))
+        return doc.public()
+
+    # ------------------------------------------------------------ judges, conflicts
+
+    @rpc
+    def assign_judge(self, actor: dict, code: str, payload: dict) -> dict:
+        self._require(actor)
+        validate(payload, SCHEMAS / "judge_assign.json", "judge assignment")
+        doc = self._competition(code)
+        storage.Expert.objects(username=payload["username"]).update_one(
+            upsert=True, set__name=payload["name"], set__employer=payload["employer"],
+            set__training_base=payload.get("training_base"), set__delegation=payload.get("delegation") or {})
+        storage.Assignment.objects(competition_code=code, username=payload["username"]).update_one(
+            upsert=True, set__role=payload["role"], set__assigned_by=actor["username"], set__assigned_at=utc_now())
+        judge = storage.judge_view(storage.Expert.objects.get(username=payload["username"]), payload["role"])
+        self._emit("judge_assigned", {"competition_code": code, "judge": judge})
+        self._emit_conflicts(doc)
+        return judge
+
+    @rpc
+    def list_judges(self, actor: dict, code: str) -> dict:
+        self._competition(code)
+        return {"items": sorted(storage.judges_of(code), key=lambda j: (j["role"], j["username"]))}
+
+    @rpc
+    def declare_conflict(self, actor: dict, code: str, payload: dict) -> dict:
+        self._require(actor, ORGANISERS + ("judge", "chief_expert"))
+        validate(payload, SCHEMAS / "conflict_declare.json", "conflict declaration")
+        doc = self._competition(code)
+        if actor["role"] in ("judge", "chief_expert") and payload["judge"] != actor["username"]:
+            raise ServiceError("FORBIDDEN", "a judge declares conflicts for themselves only",
+                               [{"path": "/judge", "problem": "not you"}])
+        problems = []
+        if not storage.Assignment.objects(competition_code=code, username=payload["judge"]).first():
+            problems.append({"path": "/judge", "problem": f"'{payload['judge']}' is not assigned to {code}"})
+        if not Contestant.objects(competition_code=code, contestant_id=payload["contestant_id"]).first():
+            problems.append({"path": "/contestant_id", "problem": f"no contestant '{payload['contestant_id']}' in {code}"})
+        if problems:
+            raise ServiceError("NOT_FOUND", "conflict declaration names an unknown judge or contestant", problems)
+        storage.DeclaredConflict.objects(competition_code=code, judge=payload["judge"], contestant_id=payload["contestant_id"],
+                                         relation=payload["relation"]).update_one(
+            upsert=True, set__note=payload.get("note"), set__declared_by=actor["username"], set__declared_at=utc_now())
+        self._emit("conflict_declared", {"competition_code": code, "judge": payload["judge"],
+                                         "contestant_id": payload["contestant_id"], "relation": payload["relation"],
+                                         "note": payload.get("note")})
+        self._emit_conflicts(doc)
+        return {"competition_code": code, **{k: payload.get(k) for k in ("judge", "contestant_id", "relation", "note")}}
+
+    @rpc
+    def list_conflicts(self, actor: dict, code: str) -> dict:
+        doc = self._competition(code)
+        return {"competition_code": code, "relations": doc.conflict_relations,
+                "items": [{"judge": c.judge, "contestant_id": c.contestant_id, "reasons": c.reasons, "notes": c.notes}
+                          for c in self._derive_conflicts(doc)]}
+
+    def _derive_conflicts(self, doc: Competition) -> list:
+        declared = [{"judge": d.judge, "contestant_id": d.contestant_id, "relation": d.relation, "note": d.note}
+                    for d in storage.DeclaredConflict.objects(competition_code=doc.code)]
+        contestants = [c.event_view() for c in storage.active_contestants(doc.code)]
+        return conflict_rules.derive_conflicts(doc.conflict_relations, storage.judges_of(doc.code), contestants, declared)
+
+    def _emit_conflicts(self, doc: Competition) -> None:
+        conflicts = [{"judge": c.judge, "contestant_id": c.contestant_id, "reasons": list(c.reasons)}
+                     for c in self._derive_conflicts(doc)]
+        self._emit("conflicts_updated", {"competition_code": doc.code, "revision": storage.next_conflict_revision(doc.code),
+                                         "conflicts": conflicts})
 
 
 SERVICE = RegistrationService

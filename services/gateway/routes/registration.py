@@ -1,6 +1,98 @@
 """HTTP routes served by the registration service."""
 from __future__ import annotations
 
-from services.gateway.http import Route
+import base64
+from functools import partial
+from pathlib import Path
 
+from services.gateway.http import Call, Route, json_response, route
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "registration" / "schemas"
 ROUTES: list[Route] = []
+api = partial(route, into=ROUTES, tag="registration")
+ORGANISER = ("organiser",)
+STAFF = ("organiser", "judge", "chief_expert", "committee")
+COMPETITION = "/competitions/<code>"
+
+
+@api("POST", "/competitions", ORGANISER, "Create a competition (draft)",
+     request_schema=str(SCHEMAS / "competition_create.json"), success=201)
+def create_competition(call: Call):
+    return json_response(call.worker.registration.create_competition(call.actor, call.json()), 201)
+
+
+@api("GET", "/competitions", STAFF, "List competitions", query=("status", "tier", "event"))
+def list_competitions(call: Call):
+    return json_response(call.worker.registration.list_competitions(call.actor, call.query))
+
+
+@api("GET", COMPETITION, STAFF, "Read a competition with its places taken")
+def get_competition(call: Call):
+    return json_response(call.worker.registration.get_competition(call.actor, call.params["code"]))
+
+
+@api("PATCH", COMPETITION, ORGANISER, "Change a competition (frozen fields stay frozen once open)",
+     request_schema=str(SCHEMAS / "competition_update.json"))
+def update_competition(call: Call):
+    return json_response(call.worker.registration.update_competition(call.actor, call.params["code"], call.json()))
+
+
+@api("POST", COMPETITION + "/open", ORGANISER, "Open registration", body="none")
+def open_competition(call: Call):
+    return json_response(call.worker.registration.change_status(call.actor, call.params["code"], "open"))
+
+
+@api("POST", COMPETITION + "/close", ORGANISER, "Close registration", body="none")
+def close_competition(call: Call):
+    return json_response(call.worker.registration.change_status(call.actor, call.params["code"], "closed"))
+
+
+@api("POST", COMPETITION + "/contestants", ORGANISER, "Register one contestant",
+     request_schema=str(SCHEMAS / "contestant_register.json"), success=201)
+def register_contestant(call: Call):
+    return json_response(call.worker.registration.register_contestant(call.actor, call.params["code"], call.json()), 201)
+
+
+@api("POST", COMPETITION + "/contestants/import", ORGANISER,
+     "Register contestants from a CSV or XLSX roster (all or nothing)", body="file", success=201)
+def import_contestants(call: Call):
+    content, content_type = call.file()
+    hint = call.query.get("filename") or content_type
+    answer = call.worker.registration.import_contestants(call.actor, call.params["code"],
+                                                         base64.b64encode(content).decode(), hint)
+    return json_response(answer, 201)
+
+
+@api("GET", COMPETITION + "/contestants", STAFF, "List contestants (masked ID numbers)", query=("include_withdrawn",))
+def list_contestants(call: Call):
+    withdrawn = call.query.get("include_withdrawn", "").lower() in ("1", "true", "yes")
+    return json_response(call.worker.registration.list_contestants(call.actor, call.params["code"], withdrawn))
+
+
+@api("DELETE", COMPETITION + "/contestants/<contestant_id>", ORGANISER,
+     "Withdraw a contestant (kept in history)", query=("reason",))
+def withdraw_contestant(call: Call):
+    return json_response(call.worker.registration.withdraw_contestant(
+        call.actor, call.params["code"], call.params["contestant_id"], call.query.get("reason")))
+
+
+@api("POST", COMPETITION + "/judges", ORGANISER, "Register an expert and assign them as judge or chief expert",
+     request_schema=str(SCHEMAS / "judge_assign.json"), success=201)
+def assign_judge(call: Call):
+    return json_response(call.worker.registration.assign_judge(call.actor, call.params["code"], call.json()), 201)
+
+
+@api("GET", COMPETITION + "/judges", STAFF, "List the competition's judges")
+def list_judges(call: Call):
+    return json_response(call.worker.registration.list_judges(call.actor, call.params["code"]))
+
+
+@api("GET", COMPETITION + "/conflicts", STAFF, "Conflicts of interest between judges and contestants")
+def list_conflicts(call: Call):
+    return json_response(call.worker.registration.list_conflicts(call.actor, call.params["code"]))
+
+
+@api("POST", COMPETITION + "/conflicts", ("organiser", "judge", "chief_expert"), "Declare a conflict of interest",
+     request_schema=str(SCHEMAS / "conflict_declare.json"), success=201)
+def declare_conflict(call: Call):
+    return json_response(call.worker.registration.declare_conflict(call.actor, call.params["code"], call.json()), 201)

@@ -1,0 +1,465 @@
+"""Reading a roster spreadsheet (CSV or XLSX) into clean contestant rows, with every problem.
+
+``parse_roster`` returns the rows that are clean and a ``RowProblem`` for everything else, all at
+once. Row numbers are the spreadsheet's (the header is row 1; a CSV's first record is row 1).
+Blank rows are skipped. Headers may be Chinese or English, in any case and spacing; a hint in
+brackets ("出生日期(YYYY-MM-DD)") and a required-marker ``*`` are ignored, and a ``序号`` / ``No.``
+column (a running number) is ignored. Any other unknown column is a problem.
+
+Canonical fields (see ``HEADER_ALIASES``): name, gender, date_of_birth, id_number (required);
+employer, delegation, delegation_kind, skill_level, employment, team, training_base (optional).
+``employment`` is the 身份 column (employee / student), named as the shared value type.
+
+Identity numbers must arrive as text. A workbook cell holding the number as a number has usually
+lost digits already (Excel keeps 15 significant digits, the number has 18, and ``X`` cannot be a
+number at all), so a float cell, or text in scientific notation, is refused with a message saying
+how to fix it; an integer cell is accepted only if the number then passes the checksum.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Mapping
+
+import openpyxl
+
+from .contestant import Contestant, Delegation
+from .errors import Code, RowProblem, sort_problems
+from .identity import normalise_resident_id, person_key, validate_resident_id
+from .roster import Addition
+from .text import clean_text
+
+REQUIRED_FIELDS = ("name", "gender", "date_of_birth", "id_number")
+OPTIONAL_FIELDS = ("employer", "delegation", "delegation_kind", "skill_level", "employment",
+                   "team", "training_base")
+CANONICAL_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "full name", "姓名"),
+    "gender": ("gender", "sex", "性别"),
+    "date_of_birth": ("date of birth", "birth date", "birthdate", "dob", "出生日期", "出生年月日"),
+    "id_number": ("id number", "id no", "id", "resident id", "identity number", "身份证号",
+                  "身份证号码", "身份证", "公民身份号码"),
+    "employer": ("employer", "work unit", "工作单位", "单位", "所在单位"),
+    "delegation": ("delegation", "代表队"),
+    "delegation_kind": ("delegation kind", "delegation type", "代表队类型"),
+    "skill_level": ("skill level", "当前技能等级", "技能等级", "职业技能等级"),
+    "employment": ("employment", "status", "身份", "人员身份"),
+    "team": ("team", "团队", "队伍", "团队名称"),
+    "training_base": ("training base", "培训基地"),
+}
+#: Columns that carry no data of their own (a running number): read and dropped.
+IGNORED_HEADERS = ("序号", "no", "#")
+
+GENDER_WORDS = {"male": ("male", "m", "男", "男性"), "female": ("female", "f", "女", "女性")}
+EMPLOYMENT_WORDS = {
+    "employee": ("employee", "职工", "在职", "在职职工", "员工", "企业职工"),
+    "student": ("student", "学生", "在校生", "在校学生"),
+}
+DELEGATION_KIND_WORDS = {
+    "district": ("district", "区", "区县"),
+    "enterprise_group": ("enterprise_group", "enterprise group", "企业集团", "集团"),
+    "training_base": ("training_base", "training base", "培训基地", "基地"),
+}
+SKILL_LEVEL_WORDS = {
+    5: ("五级", "初级工", "初级"), 4: ("四级", "中级工", "中级"), 3: ("三级", "高级工"),
+    2: ("二级", "技师"), 1: ("一级", "高级技师"),
+}
+OUTSIDE_FIVE_LEVELS = ("学徒工", "特级技师", "首席技师")
+NO_LEVEL = ("无", "none", "-", "/")
+MAX_TEXT = 200
+MAX_ROWS = 5000
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+# ------------------------------------------------------------------------------------- entry
+
+def parse_roster(content: bytes, filename_or_content_type: str, *, today: date | None = None,
+                 max_rows: int = MAX_ROWS) -> tuple[list[dict], list[RowProblem]]:
+    """Clean rows (``{"row": n, <every canonical field>: value or None}``) and every problem.
+
+    Only rows without problems are returned; the caller treats any problem as a failed upload.
+    ``today`` is the reference for "birth date not in the future" (default ``date.today()``).
+    """
+    grid, problems = read_grid(content, filename_or_content_type, max_rows=max_rows)
+    if grid is None:
+        return [], problems
+    rows, more = _rows_from_grid(grid, today or date.today(), max_rows)
+    return rows, sort_problems(problems + more)
+
+
+def read_grid(content: bytes, filename_or_content_type: str, *, max_rows: int = MAX_ROWS
+              ) -> tuple[list[tuple[int, list[Any]]] | None, list[RowProblem]]:
+    """The sheet as ``(row number, cell values)`` pairs, or ``None`` and why it is unreadable.
+
+    Reading stops after the header and ``max_rows + 1`` non-blank rows: enough to tell that a
+    file is too long without reading all of a huge one.
+    """
+    if not content:
+        return None, [_file_problem("the file is empty")]
+    kind = _file_kind(content, filename_or_content_type or "")
+    if kind == "xls":
+        return None, [_file_problem("this is an old .xls workbook or a password-protected file; "
+                                    "save it as .xlsx or CSV (UTF-8) without a password")]
+    if kind == "xlsx":
+        return _read_xlsx(content, max_rows)
+    return _read_csv(content, max_rows)
+
+
+def _file_kind(content: bytes, hint: str) -> str:
+    if content.startswith(XLSX_MAGIC):
+        return "xlsx"
+    if content.startswith(OLE_MAGIC):
+        return "xls"
+    hint = hint.lower()
+    if hint.endswith(".xlsx") or "spreadsheetml" in hint:
+        return "xlsx"  # claimed xlsx but not a zip: openpyxl will say it cannot read it
+    return "csv"
+
+
+def _file_problem(message: str) -> RowProblem:
+    return RowProblem(None, None, message, Code.UNREADABLE_FILE)
+
+
+def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[tuple[int, list[Any]]] | None, list[RowProblem]]:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises zip, XML and its own errors for a broken file
+        return None, [_file_problem("the file is not a readable .xlsx workbook")]
+    try:
+        if not workbook.worksheets:
+            return None, [_file_problem("the workbook has no sheet")]
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
+        grid = _take(enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1), max_rows)
+    except Exception:
+        return None, [_file_problem("the first sheet of the workbook could not be read")]
+    finally:
+        workbook.close()
+    return grid, []
+
+
+def _read_csv(content: bytes, max_rows: int) -> tuple[list[tuple[int, list[Any]]] | None, list[RowProblem]]:
+    text = _decode(content)
+    if text is None:
+        return None, [_file_problem("the CSV file is neither UTF-8 nor GB18030 text")]
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first_line.count)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _take(enumerate(records, start=1), max_rows), []
+    except csv.Error as exc:
+        return None, [_file_problem(f"the CSV file could not be read: {exc}")]
+
+
+def _take(numbered_rows: Iterable[tuple[int, Iterable[Any]]],
+          max_rows: int) -> list[tuple[int, list[Any]]]:
+    """Rows up to the header plus ``max_rows + 1`` non-blank ones."""
+    grid: list[tuple[int, list[Any]]] = []
+    filled = 0
+    for number, values in numbered_rows:
+        cells = list(values)
+        grid.append((number, cells))
+        filled += not _blank(cells)
+        if filled > max_rows + 1:
+            break
+    return grid
+
+
+def _decode(content: bytes) -> str | None:
+    """UTF-16 with BOM (Excel's "Unicode text"), UTF-8 with or without BOM, else GB18030
+    (what Excel on Chinese Windows writes for "CSV")."""
+    encodings = ("utf-16",) if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ()
+    for encoding in (*encodings, "utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+# ----------------------------------------------------------------------------------- headers
+
+def header_key(header: Any) -> str:
+    """Comparable form of a header: NFKC, no bracketed hint, no ``*``, no spacing, case-folded."""
+    text = unicodedata.normalize("NFKC", str(header or ""))
+    text = re.sub(r"\(.*?\)|\[.*?\]", "", text)
+    return re.sub(r"[\s_\-*.:：]", "", text).casefold()
+
+
+_FIELD_BY_HEADER = {header_key(alias): field
+                    for field, aliases in HEADER_ALIASES.items() for alias in (field, *aliases)}
+_IGNORED = {header_key(h) for h in IGNORED_HEADERS}
+
+
+def map_headers(headers: list[Any]) -> tuple[dict[int, str], list[RowProblem]]:
+    """Column index -> canonical field, and the header problems (all on row 1)."""
+    columns: dict[int, str] = {}
+    problems: list[RowProblem] = []
+    seen: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        key = header_key(header)
+        if not key or key in _IGNORED:
+            continue
+        field = _FIELD_BY_HEADER.get(key)
+        if field is None:
+            problems.append(RowProblem(1, None, f"unknown column {_show(header)}; known columns: "
+                                       + ", ".join(CANONICAL_FIELDS), Code.UNKNOWN_COLUMN))
+        elif field in seen:
+            problems.append(RowProblem(1, field, f"columns {_show(seen[field])} and {_show(header)} "
+                                       f"both hold {field}", Code.DUPLICATE_COLUMN))
+        else:
+            seen[field] = header
+            columns[index] = field
+    for field in REQUIRED_FIELDS:
+        if field not in seen:
+            names = " / ".join(HEADER_ALIASES[field][:1] + HEADER_ALIASES[field][-2:])
+            problems.append(RowProblem(1, field, f"required column {field} ({names}) is missing",
+                                       Code.MISSING_COLUMN))
+    return columns, problems
+
+
+def _show(header: Any) -> str:
+    return repr(str(header).strip())
+
+
+# -------------------------------------------------------------------------------------- rows
+
+def _rows_from_grid(grid: list[tuple[int, list[Any]]], today: date,
+                    max_rows: int) -> tuple[list[dict], list[RowProblem]]:
+    if not grid or _blank(grid[0][1]):
+        return [], [RowProblem(1, None, "the first row must hold the column headers",
+                               Code.MISSING_COLUMN)]
+    headers = grid[0][1]
+    columns, problems = map_headers(headers)
+    data = [(n, cells) for n, cells in grid[1:] if not _blank(cells)]
+    if len(data) > max_rows:
+        return [], problems + [RowProblem(None, None, f"more than {max_rows} rows; at most "
+                                          f"{max_rows} per file", Code.TOO_MANY_ROWS)]
+    required = [f for f in REQUIRED_FIELDS if f in columns.values()]
+    labelled = {i for i, h in enumerate(headers) if header_key(h)}
+    rows: list[dict] = []
+    for number, cells in data:
+        clean, found = _read_row(number, cells, columns, labelled, required, today)
+        problems += found
+        if not found:
+            rows.append({"row": number, **clean})
+    return rows, problems
+
+
+def _read_row(number: int, cells: list[Any], columns: dict[int, str], labelled: set[int],
+              required: list[str], today: date) -> tuple[dict[str, Any], list[RowProblem]]:
+    problems = []
+    stray = [i for i, v in enumerate(cells) if i not in labelled and not _blank([v])]
+    if stray:
+        problems.append(RowProblem(number, None, f"a value stands in column {stray[0] + 1}, "
+                                   "which has no header", Code.UNKNOWN_COLUMN))
+    raw = {field: (cells[i] if i < len(cells) else None) for i, field in columns.items()}
+    clean, found = clean_contestant(raw, today=today, required=required)
+    return clean, problems + [RowProblem(number, column, message) for column, message in found]
+
+
+def _blank(cells: Iterable[Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
+
+
+def clean_contestant(raw: Mapping[str, Any], *, today: date | None = None,
+                     required: Iterable[str] = REQUIRED_FIELDS
+                     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Typed, normalised contestant fields and every ``(field, problem)``.
+
+    Also usable for one contestant sent as JSON (strings and ISO dates). Every canonical field is
+    in the result, ``None`` when absent or invalid.
+    """
+    clean: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for field in CANONICAL_FIELDS:
+        value, problem = _PARSERS[field](raw.get(field))
+        clean[field] = value
+        if problem:
+            problems.append((field, problem))
+        elif value is None and field in required:
+            problems.append((field, f"{field} is required"))
+    problems += _cross_field_problems(raw, clean, today or date.today())
+    return clean, problems
+
+
+def _cross_field_problems(raw: Mapping[str, Any], clean: dict[str, Any],
+                          today: date) -> list[tuple[str, str]]:
+    problems = []
+    if clean["id_number"] is not None:
+        found = validate_resident_id(clean["id_number"], clean["date_of_birth"], today=today)
+        hint = _numeric_cell_hint(raw.get("id_number"))
+        problems += [("id_number", msg + hint) for msg in found]
+        if found:
+            clean["id_number"] = None
+    if clean["date_of_birth"] is not None and clean["date_of_birth"] > today:
+        problems.append(("date_of_birth", "date of birth is in the future"))
+    if clean["delegation"] and not clean["delegation_kind"] and _is_blank(raw.get("delegation_kind")):
+        problems.append(("delegation_kind", "give the delegation's kind: district 区, "
+                         "enterprise_group 企业集团 or training_base 培训基地"))
+    if clean["delegation_kind"] and not clean["delegation"]:
+        problems.append(("delegation", "a delegation kind is given but no delegation name"))
+    return problems
+
+
+# ---------------------------------------------------------------------------- field parsers
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> tuple[str | None, str | None]:
+    if _is_blank(value):
+        return None, None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a team "1" typed into a number cell
+    if isinstance(value, (datetime, date)):
+        return None, "expected text, found a date"
+    text = clean_text(value)
+    if text is not None and len(text) > MAX_TEXT:
+        return None, f"longer than {MAX_TEXT} characters"
+    return text, None
+
+
+def _word_parser(words: Mapping[Any, tuple[str, ...]], what: str
+                 ) -> Callable[[Any], tuple[Any, str | None]]:
+    table = {_word_key(w): value for value, ws in words.items() for w in (str(value), *ws)}
+    shown = "; ".join(f"{value}: {'/'.join(ws)}" for value, ws in words.items())
+
+    def parse(value: Any) -> tuple[Any, str | None]:
+        if _is_blank(value):
+            return None, None
+        found = table.get(_word_key(value))
+        if found is None:
+            return None, f"unknown {what} {str(value).strip()!r} (expected {shown})"
+        return found, None
+    return parse
+
+
+def _word_key(value: Any) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(value)).split()).casefold()
+
+
+def parse_skill_level(value: Any) -> tuple[int | None, str | None]:
+    """五级/初级工/5/"5级"/"五级(初级工)" … 一级/高级技师/1 -> 5 … 1; blank or 无 -> None."""
+    if _is_blank(value) or _word_key(value) in NO_LEVEL:
+        return None, None
+    if isinstance(value, bool):
+        return None, "not a skill level"
+    if isinstance(value, (int, float)):
+        value = int(value) if float(value).is_integer() else str(value)
+    text = _word_key(value).replace("国家职业资格", "").replace("职业技能等级", "")
+    parts = [p for p in re.split(r"[/()、,]", text) if p]
+    levels = {_one_level(p) for p in parts}
+    if any(p in OUTSIDE_FIVE_LEVELS for p in parts):
+        return None, (f"{str(value).strip()!r} is outside the five national levels "
+                      "(五级/初级工 … 一级/高级技师), which is all this register holds")
+    if len(levels) != 1 or None in levels:
+        return None, (f"unknown skill level {str(value).strip()!r} (expected 五级/初级工, 四级/中级工, "
+                      "三级/高级工, 二级/技师, 一级/高级技师 or 5..1)")
+    return levels.pop(), None
+
+
+def _one_level(word: str) -> int | None:
+    digits = word.removesuffix("级")
+    if digits.isdigit() and int(digits) in SKILL_LEVEL_WORDS:
+        return int(digits)
+    for level, words in SKILL_LEVEL_WORDS.items():
+        if word in words:
+            return level
+    return None
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(value: Any) -> tuple[date | None, str | None]:
+    """Dates as Excel date cells, 2001-05-03, 2001/5/3, 2001.5.3, 2001年5月3日 or 20010503."""
+    if _is_blank(value):
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, bool):
+        return None, "not a date"
+    if isinstance(value, (int, float)) and not float(value).is_integer():
+        return None, "a number, not a date: format the cell as a date or write 2001-05-03"
+    text = unicodedata.normalize("NFKC", str(int(value) if isinstance(value, float) else value))
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text.strip())
+        if match:
+            try:
+                return date(*map(int, match.groups())), None
+            except ValueError:
+                return None, f"{text.strip()!r} is not a real date"
+    return None, f"{text.strip()!r} is not a date (write it as 2001-05-03)"
+
+
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?e\+?\d+$", re.IGNORECASE)
+_PRECISION_LOST = ("the identity number is stored as a number and has lost its last digits "
+                   "(spreadsheets keep only 15 significant digits): format the column as text "
+                   "and enter the numbers again")
+
+
+def parse_id_cell(value: Any) -> tuple[str | None, str | None]:
+    """The identity number as normalised text, refusing cells where digits were lost."""
+    if _is_blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, "not an identity number"
+    if isinstance(value, float) or _SCIENTIFIC.match(str(value).strip()):
+        return None, _PRECISION_LOST
+    return normalise_resident_id(str(value)), None
+
+
+def _numeric_cell_hint(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (" (the cell holds a number; spreadsheets keep only 15 significant digits, so "
+                "format the column as text and enter the number again)")
+    return ""
+
+
+_PARSERS: dict[str, Callable[[Any], tuple[Any, str | None]]] = {
+    "name": _text,
+    "gender": _word_parser(GENDER_WORDS, "gender"),
+    "date_of_birth": parse_date,
+    "id_number": parse_id_cell,
+    "employer": _text,
+    "delegation": _text,
+    "delegation_kind": _word_parser(DELEGATION_KIND_WORDS, "delegation kind"),
+    "skill_level": parse_skill_level,
+    "employment": _word_parser(EMPLOYMENT_WORDS, "status (身份)"),
+    "team": _text,
+    "training_base": _text,
+}
+
+
+# ----------------------------------------------------------------------------- to contestants
+
+def contestant_from_row(row: Mapping[str, Any], key: bytes) -> Contestant:
+    """A ``Contestant`` from a clean row; ``key`` is the configured person-key secret."""
+    delegation = None
+    if row.get("delegation") and row.get("delegation_kind"):
+        delegation = Delegation(kind=row["delegation_kind"], name=row["delegation"])
+    return Contestant(
+        person_key=person_key(row["id_number"], key), name=row["name"],
+        date_of_birth=row["date_of_birth"], gender=row.get("gender"),
+        employer=row.get("employer"), delegation=delegation,
+        skill_level=row.get("skill_level"), employment=row.get("employment"),
+        team=row.get("team"), training_base=row.get("training_base"),
+    )
+
+
+def additions_from_rows(rows: Iterable[Mapping[str, Any]], key: bytes) -> list[Addition]:
+    """Clean rows as additions for ``roster.check_additions``, each at its spreadsheet row."""
+    return [Addition(row=row["row"], contestant=contestant_from_row(row, key)) for row in rows]

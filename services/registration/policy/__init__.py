@@ -1,0 +1,1 @@
+"""Policy data of the registration service (YAML, each with a JSON Schema beside it)."""

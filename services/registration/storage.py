@@ -1,0 +1,147 @@
+"""Registration's documents and the queries it needs. Only this service stores resident ID numbers."""
+from __future__ import annotations
+
+from mongoengine import (BooleanField, DateTimeField, DictField, Document, IntField, ListField,
+                         StringField)
+
+ALIAS = "registration"
+
+
+class Competition(Document):
+    meta = {"db_alias": ALIAS, "collection": "competitions", "indexes": ["status", "tier"]}
+    code = StringField(primary_key=True)
+    name = StringField(required=True)
+    tier = StringField(required=True)
+    skill = DictField(required=True)
+    skill_level = IntField(null=True)
+    team_size = IntField(default=1)
+    start_date = StringField(required=True)
+    end_date = StringField(null=True)
+    registration_deadline = StringField(required=True)
+    capacity = IntField(null=True)
+    conflict_relations = ListField(StringField())
+    event = StringField(null=True)
+    venue = StringField(null=True)
+    status = StringField(required=True, default="draft")
+    revision = IntField(default=1)
+    created_by = StringField()
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+    FIELDS = ("code", "name", "tier", "skill", "skill_level", "team_size", "start_date", "end_date",
+              "registration_deadline", "capacity", "conflict_relations", "event", "venue", "status", "revision")
+
+    def as_dict(self) -> dict:
+        return {f: getattr(self, f) for f in self.FIELDS}
+
+    def snapshot(self) -> dict:
+        """The competition as events carry it (``level``: the level it is set at)."""
+        data = self.as_dict()
+        data["level"] = data.pop("skill_level")
+        data["team"] = self.team_size > 1
+        data["year"] = int(self.start_date[:4])
+        return data
+
+
+class Contestant(Document):
+    """One entry of a person in a competition. ``active_key`` makes a second active entry impossible."""
+
+    meta = {"db_alias": ALIAS, "collection": "contestants",
+            "indexes": ["competition_code", {"fields": ["active_key"], "unique": True, "sparse": True}]}
+    contestant_id = StringField(primary_key=True)
+    competition_code = StringField(required=True)
+    active_key = StringField(null=True)
+    person_key = StringField(required=True)
+    id_number = StringField(required=True)
+    masked_id = StringField(required=True)
+    name = StringField(required=True)
+    gender = StringField()
+    date_of_birth = StringField()
+    employer = StringField()
+    delegation = DictField()
+    skill_level = IntField(null=True)
+    employment = StringField()
+    team = StringField(null=True)
+    status = StringField(default="active")
+    registered_at = DateTimeField()
+    registered_by = StringField()
+    withdrawn_at = DateTimeField(null=True)
+    withdrawn_by = StringField(null=True)
+    withdrawn_reason = StringField(null=True)
+    import_batch = StringField(null=True)
+
+    def public(self) -> dict:
+        """What the API shows: the masked ID number, never the full one."""
+        return {"contestant_id": self.contestant_id, "competition_code": self.competition_code,
+                "person_key": self.person_key, "masked_id": self.masked_id, "name": self.name,
+                "gender": self.gender, "date_of_birth": self.date_of_birth, "employer": self.employer,
+                "delegation": self.delegation, "skill_level": self.skill_level, "employment": self.employment,
+                "team": self.team, "status": self.status,
+                "registered_at": self.registered_at.isoformat() + "Z" if self.registered_at else None,
+                "withdrawn_at": self.withdrawn_at.isoformat() + "Z" if self.withdrawn_at else None,
+                "withdrawn_reason": self.withdrawn_reason}
+
+    def event_view(self) -> dict:
+        return {"contestant_id": self.contestant_id, "person_key": self.person_key, "masked_id": self.masked_id,
+                "name": self.name, "gender": self.gender, "employer": self.employer, "delegation": self.delegation,
+                "employment": self.employment, "skill_level": self.skill_level, "team": self.team}
+
+
+class Expert(Document):
+    meta = {"db_alias": ALIAS, "collection": "experts"}
+    username = StringField(primary_key=True)
+    name = StringField(required=True)
+    employer = StringField(required=True)
+    training_base = StringField(null=True)
+    delegation = DictField(null=True)
+
+
+class Assignment(Document):
+    meta = {"db_alias": ALIAS, "collection": "assignments",
+            "indexes": [{"fields": ["competition_code", "username"], "unique": True}]}
+    competition_code = StringField(required=True)
+    username = StringField(required=True)
+    role = StringField(required=True)
+    assigned_by = StringField()
+    assigned_at = DateTimeField()
+
+
+class DeclaredConflict(Document):
+    meta = {"db_alias": ALIAS, "collection": "declared_conflicts",
+            "indexes": [{"fields": ["competition_code", "judge", "contestant_id", "relation"], "unique": True}]}
+    competition_code = StringField(required=True)
+    judge = StringField(required=True)
+    contestant_id = StringField(required=True)
+    relation = StringField(required=True)
+    note = StringField(null=True)
+    declared_by = StringField()
+    declared_at = DateTimeField()
+
+
+class ConflictRevision(Document):
+    """The counter behind ``conflicts_updated``: consumers keep only the newest revision."""
+
+    meta = {"db_alias": ALIAS, "collection": "conflict_revisions"}
+    competition_code = StringField(primary_key=True)
+    revision = IntField(default=0)
+
+
+def active_contestants(code: str) -> list[Contestant]:
+    return list(Contestant.objects(competition_code=code, status="active"))
+
+
+def judges_of(code: str) -> list[dict]:
+    assignments = list(Assignment.objects(competition_code=code))
+    experts = {e.username: e for e in Expert.objects(username__in=[a.username for a in assignments])}
+    return [judge_view(experts[a.username], a.role) for a in assignments if a.username in experts]
+
+
+def judge_view(expert: Expert, role: str) -> dict:
+    return {"username": expert.username, "name": expert.name, "employer": expert.employer,
+            "training_base": expert.training_base, "delegation": expert.delegation or None, "role": role}
+
+
+def next_conflict_revision(code: str) -> int:
+    counter = ConflictRevision._get_collection().find_one_and_update(
+        {"_id": code}, {"$inc": {"revision": 1}}, upsert=True, return_document=True)
+    return counter["revision"]

@@ -1,0 +1,436 @@
+"""Results: raw totals, the WorldSkills scale, ranks, medals and awards; all policy-driven.
+
+Team competitions: each contestant carries an optional ``team`` id. The unit that is marked,
+standardised, ranked and medalled is the **entry**: the team id for team members, the contestant
+id otherwise. Marks are keyed by entry id. Results are then expanded to every member with the
+same figures; only *best of delegation* is decided per member row (a member's own delegation).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .errors import MarkingRuleViolation, Problem
+from .marking import AGGREGATIONS, is_disputed, judgement_score_valid, measurement_mark_valid, raw_total
+from .numbers import format_mark, parse_decimal, round_half_up
+from .policy import resolve_policy
+from .scheme import Aspect, MarkingScheme
+from .validation import pointer
+
+Medal = str  # "gold" | "silver" | "bronze"
+MEDALS: tuple[str, ...] = ("gold", "silver", "bronze")
+MAD_TO_SD = Decimal("1.4826")
+DEFAULT_SPREAD_POLICY: dict[str, Any] = {"rule": "median_mad", "centre": 700, "spread": 30}
+DEFAULT_MEDAL_POINTS: dict[str, int] = {"gold": 4, "silver": 3, "bronze": 2, "medallion": 1}
+MAX_REPORTED_MISSING = 200
+
+#: ``rule(raw, centre, spread) -> unrounded scale`` per contestant.
+SpreadRule = Callable[[Mapping[str, Decimal], Decimal, Decimal], dict[str, Decimal]]
+
+
+# --------------------------------------------------------------------------- standardisation
+
+
+def median(values: Sequence[Decimal]) -> Decimal:
+    """The median (mean of the two middle values for an even count)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def population_sd(values: Sequence[Decimal]) -> Decimal:
+    mean = sum(values, Decimal(0)) / len(values)
+    return (sum(((v - mean) ** 2 for v in values), Decimal(0)) / len(values)).sqrt()
+
+
+def median_mad(raw: Mapping[str, Decimal], centre: Decimal, spread: Decimal) -> dict[str, Decimal]:
+    """centre + spread × (raw − median) / (1.4826 × MAD).
+
+    MAD is the median absolute deviation from the median; 1.4826 × MAD estimates the standard
+    deviation for normal data while ignoring outliers. When MAD is 0 (more than half the field on
+    the same raw total) the population standard deviation is used instead; when that is 0 too
+    (everybody equal, or a single contestant) everybody is at the centre.
+    """
+    values = list(raw.values())
+    if len(set(values)) <= 1:
+        return {key: centre for key in raw}
+    mid = median(values)
+    mad = median([abs(v - mid) for v in values])
+    unit = MAD_TO_SD * mad if mad else population_sd(values)
+    return {key: centre + spread * (value - mid) / unit for key, value in raw.items()}
+
+
+SPREAD_RULES: dict[str, SpreadRule] = {"median_mad": median_mad}
+
+
+def standardise(raw: Mapping[str, Decimal], policy: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """Whole scale points per contestant, rounded half-up, by the named spread rule.
+
+    ``policy`` is the spread policy ``{"rule", "centre", "spread"}`` (default median_mad, 700, 30).
+    Scale points are not clamped: an extreme outlier may fall far below 600.
+    """
+    spec = {**DEFAULT_SPREAD_POLICY, **(policy or {})}
+    try:
+        rule = SPREAD_RULES[spec["rule"]]
+    except KeyError:
+        raise ValueError(f"unknown spread rule {spec['rule']!r}; known: {sorted(SPREAD_RULES)}") from None
+    raws = {key: parse_decimal(value) for key, value in raw.items()}
+    with localcontext() as ctx:
+        ctx.prec = 34
+        scaled = rule(raws, parse_decimal(spec["centre"]), parse_decimal(spec["spread"]))
+    return {key: int(round_half_up(value, 0)) for key, value in scaled.items()}
+
+
+# --------------------------------------------------------------------------- ranks and medals
+
+
+def rank_with_ties(scores: Mapping[str, int | Decimal]) -> dict[str, int]:
+    """Competition ranking (1, 2, 2, 4), highest first; ordered by rank, then id."""
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    ranks: dict[str, int] = {}
+    for position, (key, score) in enumerate(ordered, start=1):
+        previous = ordered[position - 2] if position > 1 else None
+        ranks[key] = ranks[previous[0]] if previous and previous[1] == score else position
+    return ranks
+
+
+def _within(anchor: Decimal, pool: list[tuple[str, Decimal]], threshold: Decimal) -> list[str]:
+    return [key for key, score in pool if anchor - score <= threshold]
+
+
+def allocate_medals(scale: Mapping[str, int | Decimal], tie_threshold: int | Decimal = 2) -> dict[str, Medal | None]:
+    """Gold, silver and bronze with shared medals, as the WorldSkills 2015 tie rule reads.
+
+    "Within the threshold" means a difference of *no more than* ``tie_threshold`` points,
+    measured from the medal's anchor (the best score not yet medalled), never chained.
+
+    * Gold: the top score and everyone within the threshold of it.
+    * One gold: silver to the next score and everyone within the threshold of it.
+      - one silver: bronze to the next score and everyone within the threshold of it;
+      - two or more silvers: no bronze.
+    * Two golds: no silver; bronze to the next score and everyone within the threshold of it.
+    * Three or more golds: no silver; bronze to every next contestant within the threshold of
+      the *last* (lowest) gold score, none when nobody is that close.
+    """
+    threshold = parse_decimal(tie_threshold)
+    pool = sorted(((k, parse_decimal(v)) for k, v in scale.items()), key=lambda kv: (-kv[1], kv[0]))
+    medals: dict[str, Medal | None] = {key: None for key, _ in pool}
+    if not pool:
+        return medals
+    golds = _within(pool[0][1], pool, threshold)
+    rest = pool[len(golds):]
+    if len(golds) >= 3:
+        bronzes = _within(pool[len(golds) - 1][1], rest, threshold)
+        return _award(medals, golds, [], bronzes)
+    silvers = _within(rest[0][1], rest, threshold) if rest and len(golds) == 1 else []
+    rest = rest[len(silvers):]
+    bronzes = _within(rest[0][1], rest, threshold) if rest and len(silvers) <= 1 else []
+    return _award(medals, golds, silvers, bronzes)
+
+
+def _award(medals: dict[str, Medal | None], *groups: list[str]) -> dict[str, Medal | None]:
+    for medal, group in zip(MEDALS, groups):
+        for key in group:
+            medals[key] = medal
+    return medals
+
+
+def medallion(scale: int | Decimal, medal: Medal | None, threshold: int | Decimal = 700) -> bool:
+    """Medallion for Excellence: at least ``threshold`` scale points and no medal."""
+    return medal is None and parse_decimal(scale) >= parse_decimal(threshold)
+
+
+def _field(row: Any, name: str) -> Any:
+    return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
+
+
+def best_of_delegation(rows: Iterable[Any]) -> set[str]:
+    """Ids with the highest scale of their delegation (ties all get it).
+
+    Rows are mappings or objects with ``id``, ``delegation`` and ``scale``; rows without a
+    delegation take no part.
+    """
+    best: dict[str, Decimal] = {}
+    members: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for row in rows:
+        delegation = _field(row, "delegation")
+        if not delegation:
+            continue
+        scale = parse_decimal(_field(row, "scale"))
+        members[delegation].append((_field(row, "id"), scale))
+        best[delegation] = max(best.get(delegation, scale), scale)
+    return {key for d, group in members.items() for key, scale in group if scale == best[d]}
+
+
+def top_score_award(rows: Iterable[Any]) -> list[str]:
+    """Ids with the highest scale across all competitions of an event (joint winners on ties).
+
+    Rows as for :func:`best_of_delegation` (``id``, ``scale``); sorted ids, empty for no rows.
+    """
+    scored = [(_field(row, "id"), parse_decimal(_field(row, "scale"))) for row in rows]
+    if not scored:
+        return []
+    top = max(scale for _, scale in scored)
+    return sorted({key for key, scale in scored if scale == top})
+
+
+def medal_points(counts: Mapping[str, int], points: Mapping[str, int] | None = None) -> int:
+    """Delegation points: gold 4, silver 3, bronze 2, medallion 1 unless ``points`` says otherwise."""
+    weights = points or DEFAULT_MEDAL_POINTS
+    unknown = set(counts) - set(weights)
+    if unknown:
+        raise ValueError(f"unknown award kinds: {sorted(unknown)}")
+    return sum(weights[kind] * int(number) for kind, number in counts.items())
+
+
+# --------------------------------------------------------------------------- whole results
+
+
+@dataclass(frozen=True)
+class Contestant:
+    """Who takes part: ``team`` set for members of a team entry."""
+
+    id: str
+    delegation: str | None = None
+    team: str | None = None
+
+    @property
+    def entry_id(self) -> str:
+        return self.team or self.id
+
+
+@dataclass(frozen=True)
+class ContestantResult:
+    """One contestant's published figures (team members share their entry's figures).
+
+    ``criterion_marks`` are sub-totals per criterion letter rounded half-up to 2 places for
+    display; ``raw_total`` is the exact sum rounded once, so sub-totals may differ from it by a
+    rounding cent. ``missing``/``disputed`` are only ever non-empty in provisional results.
+    """
+
+    contestant_id: str
+    entry_id: str
+    team: str | None
+    delegation: str | None
+    criterion_marks: dict[str, Decimal] = field(hash=False)
+    raw_total: Decimal
+    scale: int
+    rank: int
+    medal: Medal | None
+    medallion: bool
+    best_of_delegation: bool
+    missing: int = 0
+    disputed: tuple[str, ...] = ()
+
+
+def result_to_json(result: ContestantResult) -> dict[str, Any]:
+    """A result with marks as text ("71.25"), ready for JSON."""
+    return {
+        "contestant_id": result.contestant_id,
+        "entry_id": result.entry_id,
+        "team": result.team,
+        "delegation": result.delegation,
+        "criterion_marks": {k: format_mark(v) for k, v in result.criterion_marks.items()},
+        "raw_total": format_mark(result.raw_total),
+        "scale": result.scale,
+        "rank": result.rank,
+        "medal": result.medal,
+        "medallion": result.medallion,
+        "best_of_delegation": result.best_of_delegation,
+        "missing": result.missing,
+        "disputed": list(result.disputed),
+    }
+
+
+class _Tally:
+    """Exact per-entry marks: ``sums[(criterion, denominator)] += numerator`` in integer cents.
+
+    Every aspect mark is ``numerator / (100 × denominator)``: measurement marks in cents over 1,
+    judgement marks as max-in-cents × share; integers keep this exact and fast.
+    """
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[str, int], int] = defaultdict(int)
+        self.marked: set[str] = set()
+        self.disputed: list[str] = []
+
+    def criterion_marks(self, letters: Sequence[str]) -> dict[str, Fraction]:
+        marks = {letter: Fraction(0) for letter in letters}
+        for (letter, denominator), numerator in self.sums.items():
+            marks[letter] = marks.get(letter, Fraction(0)) + Fraction(numerator, 100 * denominator)
+        return marks
+
+
+def _contestants(raw: Iterable[Contestant | Mapping[str, Any]]) -> list[Contestant]:
+    result = []
+    for item in raw:
+        if isinstance(item, Contestant):
+            result.append(item)
+        else:
+            result.append(Contestant(str(item["id"]), item.get("delegation"), item.get("team")))
+    return result
+
+
+def _entry_problems(contestants: list[Contestant]) -> list[Problem]:
+    problems, seen = [], set()
+    teams = {c.team for c in contestants if c.team}
+    for index, contestant in enumerate(contestants):
+        if contestant.id in seen:
+            problems.append(Problem(pointer(["contestants", index, "id"]), f"duplicate contestant {contestant.id}"))
+        elif not contestant.team and contestant.id in teams:
+            problems.append(Problem(pointer(["contestants", index, "id"]), f"{contestant.id} is also a team id"))
+        seen.add(contestant.id)
+    return problems
+
+
+class _Marker:
+    """Validates and tallies all entries of one competition; collects every problem."""
+
+    def __init__(self, scheme: MarkingScheme, entries: Iterable[str], policy: Mapping[str, Any], provisional: bool) -> None:
+        self.scheme = scheme
+        self.tallies = {entry: _Tally() for entry in entries}
+        self.rule = AGGREGATIONS[policy["judgement_aggregation"]]
+        self.dispute_limit = policy["dispute_limit"]
+        self.provisional = provisional
+        self.problems: list[Problem] = []
+        self.cents = {a.id: int(a.max_mark * 100) for a in scheme.aspects}
+        self.letter = {a.id: scheme.criterion_of(a) for a in scheme.aspects}
+
+    def _target(self, kind: str, key: tuple[str, str], judgement: bool) -> tuple[_Tally, Aspect] | None:
+        entry, aspect_id = key
+        path = pointer([kind, entry, aspect_id])
+        tally = self.tallies.get(entry)
+        aspect = self.scheme.aspect(aspect_id) if self.scheme.has_aspect(aspect_id) else None
+        if tally is None:
+            self.problems.append(Problem(path, f"unknown contestant or team entry {entry!r}"))
+        elif aspect is None:
+            self.problems.append(Problem(path, f"unknown aspect {aspect_id!r}"))
+        elif aspect.is_judgement != judgement:
+            self.problems.append(Problem(path, f"aspect {aspect_id} is of type {aspect.type}"))
+        else:
+            return tally, aspect
+        return None
+
+    def measurement(self, key: tuple[str, str], value: object) -> None:
+        target = self._target("measurements", key, judgement=False)
+        if target is None:
+            return
+        tally, aspect = target
+        problem = measurement_mark_valid(aspect, value)
+        if problem:
+            self.problems.append(Problem(pointer(["measurements", *key]), problem))
+            return
+        tally.sums[(self.letter[aspect.id], 1)] += int(parse_decimal(value) * 100)
+        tally.marked.add(aspect.id)
+
+    def judgement(self, key: tuple[str, str], scores: Mapping[str, int]) -> None:
+        target = self._target("judgements", key, judgement=True)
+        if target is None or not self._scores_valid(key, scores):
+            return
+        tally, aspect = target
+        values = list(scores.values())
+        if len(values) < self.rule.min_judges:
+            if not self.provisional:
+                message = f"{self.rule.name} needs at least {self.rule.min_judges} judge scores, got {len(values)}"
+                self.problems.append(Problem(pointer(["judgements", *key]), message))
+            return
+        if is_disputed(values, self.dispute_limit):
+            tally.disputed.append(aspect.id)
+            if not self.provisional:
+                message = f"judges' scores {sorted(values)} differ by more than {self.dispute_limit}: re-score"
+                self.problems.append(Problem(pointer(["judgements", *key]), message))
+        numerator, denominator = self.rule.share(values)
+        tally.sums[(self.letter[aspect.id], denominator)] += self.cents[aspect.id] * numerator
+        tally.marked.add(aspect.id)
+
+    def _scores_valid(self, key: tuple[str, str], scores: Any) -> bool:
+        if not isinstance(scores, Mapping):
+            self.problems.append(Problem(pointer(["judgements", *key]), "scores must be given per judge"))
+            return False
+        ok = True
+        for judge, value in scores.items():
+            problem = judgement_score_valid(value)
+            if problem:
+                self.problems.append(Problem(pointer(["judgements", *key, judge]), problem))
+                ok = False
+        return ok
+
+    def completeness(self) -> None:
+        if self.provisional:
+            return
+        expected = [a.id for a in self.scheme.aspects]
+        missing = [(e, a) for e, t in self.tallies.items() for a in expected if a not in t.marked]
+        for entry, aspect_id in missing[:MAX_REPORTED_MISSING]:
+            kind = "judgements" if self.scheme.aspect(aspect_id).is_judgement else "measurements"
+            self.problems.append(Problem(pointer([kind, entry, aspect_id]), "no mark entered"))
+        if len(missing) > MAX_REPORTED_MISSING:
+            self.problems.append(Problem("/measurements", f"and {len(missing) - MAX_REPORTED_MISSING} more aspects without marks"))
+
+
+def compute_results(
+    scheme: MarkingScheme,
+    measurements: Mapping[tuple[str, str], object],
+    judgements: Mapping[tuple[str, str], Mapping[str, int]],
+    contestants: Iterable[Contestant | Mapping[str, Any]],
+    policy: Mapping[str, Any] | None = None,
+    *,
+    provisional: bool = False,
+) -> list[ContestantResult]:
+    """Results for every contestant, ordered by rank then entry and contestant id.
+
+    ``measurements[(entry_id, aspect_id)]`` is a measurement mark; ``judgements[(entry_id,
+    aspect_id)]`` maps judge id to a 0-3 score. ``policy`` is laid over the default policy.
+    Final results (``provisional=False``) need every aspect marked for every entry and no
+    dispute; otherwise :class:`MarkingRuleViolation` lists every problem (paths like
+    ``/judgements/<entry>/<aspect>/<judge>``). Provisional results count missing marks as 0 and
+    keep disputed aspects, reporting both per result. Invalid values always raise.
+    """
+    settings = resolve_policy(policy)
+    people = _contestants(contestants)
+    problems = _entry_problems(people)
+    marker = _Marker(scheme, dict.fromkeys(c.entry_id for c in people), settings, provisional)
+    for key, value in measurements.items():
+        marker.measurement(key, value)
+    for key, scores in judgements.items():
+        marker.judgement(key, scores)
+    marker.completeness()
+    problems += marker.problems
+    if problems:
+        raise MarkingRuleViolation(problems)
+    return _publish(scheme, marker, people, settings)
+
+
+def _publish(scheme: MarkingScheme, marker: _Marker, people: list[Contestant], settings: Mapping[str, Any]) -> list[ContestantResult]:
+    letters = [c.letter for c in scheme.criteria]
+    exact = {entry: tally.criterion_marks(letters) for entry, tally in marker.tallies.items()}
+    raws = {entry: raw_total(marks.values()) for entry, marks in exact.items()}
+    scale = standardise(raws, settings["spread"])
+    ranks = rank_with_ties(scale)
+    medals = allocate_medals(scale, settings["tie_threshold"])
+    rows = [{"id": p.id, "delegation": p.delegation, "scale": scale[p.entry_id]} for p in people]
+    best = best_of_delegation(rows)
+    total_aspects = len(scheme.aspects)
+    results = [
+        ContestantResult(
+            contestant_id=p.id,
+            entry_id=p.entry_id,
+            team=p.team,
+            delegation=p.delegation,
+            criterion_marks={k: round_half_up(v, 2) for k, v in exact[p.entry_id].items()},
+            raw_total=raws[p.entry_id],
+            scale=scale[p.entry_id],
+            rank=ranks[p.entry_id],
+            medal=medals[p.entry_id],
+            medallion=medallion(scale[p.entry_id], medals[p.entry_id], settings["medallion_threshold"]),
+            best_of_delegation=p.id in best,
+            missing=total_aspects - len(marker.tallies[p.entry_id].marked),
+            disputed=tuple(marker.tallies[p.entry_id].disputed),
+        )
+        for p in people
+    ]
+    return sorted(results, key=lambda r: (r.rank, r.entry_id, r.contestant_id))

@@ -1,0 +1,1 @@
+"""Scoring policy data files (JSON), packaged with the service; see ``domain/policy.py``."""
