@@ -1,0 +1,78 @@
+"""The registration service with nameko's worker_factory: clock-dependent rules and the outbox."""
+from datetime import date, timedelta
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.registration.service import RegistrationService
+from shared.errors import ServiceError
+from shared.events import check_event
+from tests.e2e.helpers import competition_payload, person
+
+ORGANISER = {"username": "org", "role": "organiser"}
+
+
+@pytest.fixture
+def service(databases, test_config):
+    worker = worker_factory(RegistrationService, db=databases["registration"], config=test_config)
+    worker.today = lambda: date.today()
+    return worker
+
+
+def dispatched(worker, name):
+    return [call.args[1] for call in worker.dispatch.call_args_list if call.args[0] == name]
+
+
+def test_registration_after_the_deadline_is_refused_and_nothing_written(service):
+    competition = service.create_competition(ORGANISER, competition_payload())
+    code = competition["code"]
+    service.change_status(ORGANISER, code, "open")
+    service.today = lambda: date.fromisoformat(competition["registration_deadline"]) + timedelta(days=1)
+    with pytest.raises(ServiceError) as refused:
+        service.register_contestant(ORGANISER, code, person())
+    assert refused.value.code == "INVALID_STATE" and "deadline" in refused.value.message
+    assert service.list_contestants(ORGANISER, code)["items"] == []
+
+
+def test_on_the_deadline_day_registration_is_still_open(service):
+    competition = service.create_competition(ORGANISER, competition_payload())
+    code = competition["code"]
+    service.change_status(ORGANISER, code, "open")
+    service.today = lambda: date.fromisoformat(competition["registration_deadline"])
+    assert service.register_contestant(ORGANISER, code, person())["status"] == "active"
+
+
+def test_every_event_validates_against_its_schema(service):
+    code = service.create_competition(ORGANISER, competition_payload())["code"]
+    service.change_status(ORGANISER, code, "open")
+    contestant = service.register_contestant(ORGANISER, code, person())
+    service.assign_judge(ORGANISER, code, {"username": "judge-x", "name": "J", "employer": "上海电气集团", "role": "judge"})
+    service.withdraw_contestant(ORGANISER, code, contestant["contestant_id"], "ill")
+    names = [call.args[0] for call in service.dispatch.call_args_list]
+    for call in service.dispatch.call_args_list:
+        check_event(call.args[0], call.args[1])
+    assert names[:3] == ["competition_created", "competition_opened", "contestant_registered"]
+    assert {"judge_assigned", "contestant_withdrawn", "conflicts_updated"} <= set(names)
+    revisions = [e["revision"] for e in dispatched(service, "conflicts_updated")]
+    assert revisions == sorted(revisions) and len(set(revisions)) == len(revisions)
+
+
+def test_an_event_the_broker_refused_is_dispatched_later_by_the_outbox(service, databases):
+    service.dispatch.side_effect = ConnectionError("broker down")
+    code = service.create_competition(ORGANISER, competition_payload())["code"]
+    assert service.get_competition(ORGANISER, code)["status"] == "draft"
+    pending = databases["registration"]["outbox"].find_one({"sent": False, "event.competition.code": code})
+    assert pending is not None
+    service.dispatch.side_effect = None
+    service.dispatch.reset_mock()
+    from shared import outbox
+
+    assert outbox.flush(databases["registration"], service.dispatch, older_than_seconds=0) >= 1
+    assert code in {e["competition"]["code"] for e in dispatched(service, "competition_created")}
+    assert databases["registration"]["outbox"].find_one({"_id": pending["_id"]})["sent"] is True
+
+
+def test_only_organisers_change_things(service):
+    with pytest.raises(ServiceError) as refused:
+        service.create_competition({"username": "j", "role": "judge"}, competition_payload())
+    assert refused.value.code == "FORBIDDEN"
