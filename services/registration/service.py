@@ -309,6 +309,23 @@ class RegistrationService:
         self._emit_conflicts(self._competition(code))
         return doc.public()
 
+    @rpc
+    def roster_snapshot(self, code: str) -> dict:
+        """Everything another service needs to know who may mark whom, as of now.
+
+        The same shapes as the events carry (no resident ID numbers); ``conflicts_revision`` orders
+        this snapshot against ``conflicts_updated`` events.
+        """
+        doc = self._competition(code)
+        counter = storage.ConflictRevision.objects(competition_code=code).first()
+        return {"competition": doc.snapshot(),
+                "contestants": [c.event_view() for c in storage.active_contestants(code)],
+                "withdrawn": [c.contestant_id for c in Contestant.objects(competition_code=code, status="withdrawn")],
+                "judges": storage.judges_of(code),
+                "conflicts": [{"judge": c.judge, "contestant_id": c.contestant_id, "reasons": list(c.reasons)}
+                              for c in self._derive_conflicts(doc)],
+                "conflicts_revision": counter.revision if counter else 0}
+
     # ------------------------------------------------------------ judges, conflicts
 
     @rpc

@@ -76,3 +76,17 @@ def test_only_organisers_change_things(service):
     with pytest.raises(ServiceError) as refused:
         service.create_competition({"username": "j", "role": "judge"}, competition_payload())
     assert refused.value.code == "FORBIDDEN"
+
+
+def test_roster_snapshot_gives_scoring_what_it_needs_without_id_numbers(service):
+    code = service.create_competition(ORGANISER, competition_payload())["code"]
+    service.change_status(ORGANISER, code, "open")
+    body = person(employer="宝钢")
+    contestant = service.register_contestant(ORGANISER, code, body)
+    service.assign_judge(ORGANISER, code, {"username": "judge-y", "name": "J", "employer": "宝钢", "role": "judge"})
+    snapshot = service.roster_snapshot(code)
+    assert snapshot["competition"]["code"] == code
+    assert [c["contestant_id"] for c in snapshot["contestants"]] == [contestant["contestant_id"]]
+    assert snapshot["conflicts"] == [{"judge": "judge-y", "contestant_id": contestant["contestant_id"], "reasons": ["same_employer"]}]
+    assert snapshot["conflicts_revision"] >= 1
+    assert body["id_number"] not in str(snapshot)
