@@ -1,0 +1,8 @@
+"""Pure domain layer of the scoring service (no I/O beyond reading packaged JSON files).
+
+Modules: ``errors`` (Problem, SchemeInvalid, MarkingRuleViolation, PolicyInvalid), ``numbers``
+(exact Decimal parsing and half-up rounding), ``scheme`` (MarkingScheme, JSON conversion and
+marking rules), ``cis_import`` (CIS .xlsx import), ``marking`` (aspect marks, aggregation,
+disputes), ``results`` (scale, ranks, medals, awards, compute_results) and ``policy`` (the
+scoring policy data and its JSON Schema).
+"""

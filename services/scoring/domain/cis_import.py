@@ -57,7 +57,6 @@ import raises :class:`SchemeInvalid` carrying all of them, sorted by cell.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
@@ -65,10 +64,9 @@ from typing import Any, Iterable
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .errors import Problem, SchemeInvalid
-from .numbers import format_mark, parse_decimal, parse_int
+from .numbers import format_mark, parse_decimal
 from .scheme import Aspect, Criterion, MarkingScheme, SubCriterion, WsosSection, validate_scheme
 
 MAX_ROWS = 10_000
@@ -76,7 +74,9 @@ MAX_COLUMNS = 60
 _CONSTANT_FORMULA = re.compile(r"^=\s*\+?\s*\(?\s*([0-9]*[.,]?[0-9]+)\s*\)?\s*$")
 _DAY = re.compile(r"^(?:c|day)?\s*(\d{1,2})$", re.IGNORECASE)
 _FULL_OR_ZERO = re.compile(r"\bfull(?: marks?)? or (?:zero|nothing|0)\b|\ball or nothing\b", re.IGNORECASE)
-_DEDUCT = re.compile(r"deduct(?:ion)?\s*(?:of\s*)?(\d+(?:[.,]\d+)?)\s*(?:marks?\s*)?(?:per|for each|each)\b", re.IGNORECASE)
+_DEDUCT = re.compile(
+    r"deduct(?:ion)?\s*(?:of\s*)?(\d+(?:[.,]\d+)?)\s*(?:marks?\s*)?(?:per|for each|each)\b", re.IGNORECASE
+)
 
 ASPECT_DEFAULT_COLUMNS = {
     "sub_id": 1, "sub_name": 2, "day": 3, "type": 4, "description": 5, "score": 6,
@@ -269,11 +269,12 @@ def parse_cis_xlsx(content: bytes) -> MarkingScheme:
 def _read_sheet(content: bytes) -> _Parse:
     try:
         workbook = load_workbook(BytesIO(content), data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to read untrusted bytes means "not a workbook"
         raise SchemeInvalid([Problem("file", f"not a readable .xlsx workbook ({type(exc).__name__})")]) from None
     sheet = _pick_sheet(workbook)
     if sheet.max_row > MAX_ROWS:
-        raise SchemeInvalid([Problem(f"{sheet.title}!A1", f"sheet has {sheet.max_row} rows; at most {MAX_ROWS} are read")])
+        message = f"sheet has {sheet.max_row} rows; at most {MAX_ROWS} are read"
+        raise SchemeInvalid([Problem(f"{sheet.title}!A1", message)])
     width = min(max(sheet.max_column, len(ASPECT_DEFAULT_COLUMNS)), MAX_COLUMNS)
     rows = list(sheet.iter_rows(min_row=1, max_row=sheet.max_row, min_col=1, max_col=width, values_only=True))
     return _Parse(sheet.title, rows)
@@ -330,7 +331,8 @@ def _parse_wsos(parse: _Parse, start: int, end: int) -> None:
         except ValueError:
             parse.add(cols["key"], number, f"WSOS section number must be a whole number, got {_text(key)!r}")
             continue
-        parse.wsos.append((number, WsosSection(section, _text(parse.cell(number, cols["name"])), _read_mark(parse, number, cols["mark"], "WSOS marks"))))
+        name = _text(parse.cell(number, cols["name"]))
+        parse.wsos.append((number, WsosSection(section, name, _read_mark(parse, number, cols["mark"], "WSOS marks"))))
 
 
 def _read_mark(parse: _Parse, row: int, column: int, what: str) -> Decimal:
@@ -356,7 +358,8 @@ def _parse_criteria(parse: _Parse, start: int, end: int) -> None:
             continue
         if _blank(key) or (len(_text(key)) > 3 and _blank(mark)):
             continue  # notes beside the table
-        parse.criteria.append((number, _text(key).upper(), _text(parse.cell(number, cols["name"])), _criterion_mark(parse, number, cols["mark"])))
+        name = _text(parse.cell(number, cols["name"]))
+        parse.criteria.append((number, _text(key).upper(), name, _criterion_mark(parse, number, cols["mark"])))
 
 
 def _criterion_mark(parse: _Parse, row: int, column: int) -> Decimal | None:
@@ -470,14 +473,15 @@ class _AspectTable:
         if aspect.type not in ("J", "M"):
             return  # the aspect's unknown type is reported by validation
         if aspect.type != "J":
-            self.parse.add(column, row, f"judgement score row after measurement aspect {aspect.sub_id} row {aspect.row}")
+            self.parse.add(column, row, f"judgement score row after a measurement aspect (row {aspect.row})")
             return
         try:
             score = _whole(self.value(row, "score"))
         except ValueError:
             score = -1
         if not 0 <= score <= 3:
-            self.parse.add(column, row, f"judgement score must be 0, 1, 2 or 3, got {_text(self.value(row, 'score'))!r}")
+            got = _text(self.value(row, "score"))
+            self.parse.add(column, row, f"judgement score must be 0, 1, 2 or 3, got {got!r}")
         elif score in aspect.descriptors:
             self.parse.add(column, row, f"judgement score {score} is described twice")
         else:
@@ -511,7 +515,8 @@ def _build_scheme(parse: _Parse) -> MarkingScheme:
         sums[aspect.sub_criterion[:1]] = sums.get(aspect.sub_criterion[:1], Decimal(0)) + aspect.max_mark
     criteria = [Criterion(letter, name, mark if mark is not None else sums.get(letter, Decimal(0)))
                 for _, letter, name, mark in parse.criteria]
-    return MarkingScheme(tuple(w for _, w in parse.wsos), tuple(criteria), tuple(s for _, s in parse.subs), tuple(aspects))
+    wsos = tuple(w for _, w in parse.wsos)
+    return MarkingScheme(wsos, tuple(criteria), tuple(s for _, s in parse.subs), tuple(aspects))
 
 
 def _locator(parse: _Parse, scheme: MarkingScheme) -> Any:

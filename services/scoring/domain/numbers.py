@@ -52,14 +52,6 @@ def _parse_text(value: str, allow_comma: bool) -> Decimal:
         raise ValueError(f"not a number: {value!r}") from exc
 
 
-def parse_int(value: object) -> int:
-    """An integer from an int, an integral float/Decimal or digit text; ``ValueError`` otherwise."""
-    number = parse_decimal(value)
-    if number != number.to_integral_value():
-        raise ValueError(f"not a whole number: {value!r}")
-    return int(number)
-
-
 def has_at_most_places(value: Decimal, places: int = 2) -> bool:
     """True when ``value`` needs no more than ``places`` decimals (0.50 yes, 0.125 no)."""
     return value % (Decimal(1).scaleb(-places)) == 0

@@ -44,9 +44,11 @@ def validate_policy(data: Any) -> list[Problem]:
     from .results import SPREAD_RULES
 
     if data["judgement_aggregation"] not in AGGREGATIONS:
-        problems.append(Problem("/judgement_aggregation", f"unknown aggregation; known: {', '.join(sorted(AGGREGATIONS))}"))
+        known = ", ".join(sorted(AGGREGATIONS))
+        problems.append(Problem("/judgement_aggregation", f"unknown aggregation; known: {known}"))
     if data["spread"]["rule"] not in SPREAD_RULES:
-        problems.append(Problem("/spread/rule", f"unknown spread rule; known: {', '.join(sorted(SPREAD_RULES))}"))
+        known = ", ".join(sorted(SPREAD_RULES))
+        problems.append(Problem("/spread/rule", f"unknown spread rule; known: {known}"))
     return problems
 
 

@@ -146,7 +146,10 @@ def medallion(scale: int | Decimal, medal: Medal | None, threshold: int | Decima
 
 
 def _field(row: Any, name: str) -> Any:
-    return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
+    """A row's field from a mapping or an object; ``id`` falls back to ``contestant_id``."""
+    get = row.get if isinstance(row, Mapping) else (lambda key: getattr(row, key, None))
+    value = get(name)
+    return get("contestant_id") if value is None and name == "id" else value
 
 
 def best_of_delegation(rows: Iterable[Any]) -> set[str]:
@@ -266,32 +269,40 @@ class _Tally:
         return marks
 
 
-def _contestants(raw: Iterable[Contestant | Mapping[str, Any]]) -> list[Contestant]:
-    result = []
-    for item in raw:
-        if isinstance(item, Contestant):
-            result.append(item)
+def _contestants(raw: Iterable[Contestant | Mapping[str, Any]]) -> tuple[list[Contestant], list[Problem]]:
+    """Contestants from objects or mappings, with problems for missing or clashing ids."""
+    items = list(raw)
+    teams = {_field(item, "team") for item in items if _field(item, "team")}
+    people: list[Contestant] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        where = pointer(["contestants", index, "id"])
+        person = item if isinstance(item, Contestant) else _contestant(item)
+        if person is None:
+            problems.append(Problem(where, "a contestant needs an id"))
+        elif person.id in seen:
+            problems.append(Problem(where, f"duplicate contestant {person.id}"))
+        elif not person.team and person.id in teams:
+            problems.append(Problem(where, f"{person.id} is also a team id"))
         else:
-            result.append(Contestant(str(item["id"]), item.get("delegation"), item.get("team")))
-    return result
+            seen.add(person.id)
+            people.append(person)
+    return people, problems
 
 
-def _entry_problems(contestants: list[Contestant]) -> list[Problem]:
-    problems, seen = [], set()
-    teams = {c.team for c in contestants if c.team}
-    for index, contestant in enumerate(contestants):
-        if contestant.id in seen:
-            problems.append(Problem(pointer(["contestants", index, "id"]), f"duplicate contestant {contestant.id}"))
-        elif not contestant.team and contestant.id in teams:
-            problems.append(Problem(pointer(["contestants", index, "id"]), f"{contestant.id} is also a team id"))
-        seen.add(contestant.id)
-    return problems
+def _contestant(item: Any) -> Contestant | None:
+    if not isinstance(item, Mapping) or not item.get("id"):
+        return None
+    return Contestant(str(item["id"]), item.get("delegation") or None, item.get("team") or None)
 
 
 class _Marker:
     """Validates and tallies all entries of one competition; collects every problem."""
 
-    def __init__(self, scheme: MarkingScheme, entries: Iterable[str], policy: Mapping[str, Any], provisional: bool) -> None:
+    def __init__(
+        self, scheme: MarkingScheme, entries: Iterable[str], policy: Mapping[str, Any], provisional: bool
+    ) -> None:
         self.scheme = scheme
         self.tallies = {entry: _Tally() for entry in entries}
         self.rule = AGGREGATIONS[policy["judgement_aggregation"]]
@@ -303,17 +314,18 @@ class _Marker:
 
     def _target(self, kind: str, key: tuple[str, str], judgement: bool) -> tuple[_Tally, Aspect] | None:
         entry, aspect_id = key
-        path = pointer([kind, entry, aspect_id])
         tally = self.tallies.get(entry)
         aspect = self.scheme.aspect(aspect_id) if self.scheme.has_aspect(aspect_id) else None
-        if tally is None:
-            self.problems.append(Problem(path, f"unknown contestant or team entry {entry!r}"))
-        elif aspect is None:
-            self.problems.append(Problem(path, f"unknown aspect {aspect_id!r}"))
-        elif aspect.is_judgement != judgement:
-            self.problems.append(Problem(path, f"aspect {aspect_id} is of type {aspect.type}"))
-        else:
+        if tally is not None and aspect is not None and aspect.is_judgement == judgement:
             return tally, aspect
+        if tally is None:
+            message = f"unknown contestant or team entry {entry!r}"
+        elif aspect is None:
+            message = f"unknown aspect {aspect_id!r}"
+        else:
+            wanted = "judge scores" if aspect.is_judgement else "one measurement mark"
+            message = f"aspect {aspect_id} is of type {aspect.type}: it takes {wanted}"
+        self.problems.append(Problem(pointer([kind, entry, aspect_id]), message))
         return None
 
     def measurement(self, key: tuple[str, str], value: object) -> None:
@@ -369,7 +381,8 @@ class _Marker:
             kind = "judgements" if self.scheme.aspect(aspect_id).is_judgement else "measurements"
             self.problems.append(Problem(pointer([kind, entry, aspect_id]), "no mark entered"))
         if len(missing) > MAX_REPORTED_MISSING:
-            self.problems.append(Problem("/measurements", f"and {len(missing) - MAX_REPORTED_MISSING} more aspects without marks"))
+            more = len(missing) - MAX_REPORTED_MISSING
+            self.problems.append(Problem("/measurements", f"and {more} more aspects without marks"))
 
 
 def compute_results(
@@ -391,8 +404,7 @@ def compute_results(
     keep disputed aspects, reporting both per result. Invalid values always raise.
     """
     settings = resolve_policy(policy)
-    people = _contestants(contestants)
-    problems = _entry_problems(people)
+    people, problems = _contestants(contestants)
     marker = _Marker(scheme, dict.fromkeys(c.entry_id for c in people), settings, provisional)
     for key, value in measurements.items():
         marker.measurement(key, value)
@@ -405,7 +417,9 @@ def compute_results(
     return _publish(scheme, marker, people, settings)
 
 
-def _publish(scheme: MarkingScheme, marker: _Marker, people: list[Contestant], settings: Mapping[str, Any]) -> list[ContestantResult]:
+def _publish(
+    scheme: MarkingScheme, marker: _Marker, people: list[Contestant], settings: Mapping[str, Any]
+) -> list[ContestantResult]:
     letters = [c.letter for c in scheme.criteria]
     exact = {entry: tally.criterion_marks(letters) for entry, tally in marker.tallies.items()}
     raws = {entry: raw_total(marks.values()) for entry, marks in exact.items()}

@@ -227,8 +227,9 @@ def scheme_from_json(data: Mapping[str, Any]) -> MarkingScheme:
     if not isinstance(data, Mapping):
         raise SchemeInvalid([Problem("", "a marking scheme must be a JSON object")])
     reader = _Reader()
-    wsos = [_wsos_from_json(reader, w, ["wsos_sections", i]) for i, w in enumerate(reader.items(data, "wsos_sections", []))]
-    criteria = [_criterion_from_json(reader, c, ["criteria", i]) for i, c in enumerate(reader.items(data, "criteria", []))]
+    raw_wsos, raw_criteria = reader.items(data, "wsos_sections", []), reader.items(data, "criteria", [])
+    wsos = [_wsos_from_json(reader, w, ["wsos_sections", i]) for i, w in enumerate(raw_wsos)]
+    criteria = [_criterion_from_json(reader, c, ["criteria", i]) for i, c in enumerate(raw_criteria)]
     subs: list[SubCriterion] = []
     aspects: list[Aspect] = []
     for i, raw_sub in enumerate(reader.items(data, "sub_criteria", [])):
@@ -291,14 +292,17 @@ def _descriptors_from_json(reader: _Reader, raw: Any, path: list[Any]) -> dict[i
 def scheme_to_json(scheme: MarkingScheme) -> dict[str, Any]:
     """The JSON shape of a scheme: marks as text ("0.50"), aspect ids always present."""
     return {
-        "wsos_sections": [{"number": w.number, "name": w.name, "marks": format_mark(w.marks)} for w in scheme.wsos_sections],
+        "wsos_sections": [
+            {"number": w.number, "name": w.name, "marks": format_mark(w.marks)} for w in scheme.wsos_sections
+        ],
         "criteria": [{"letter": c.letter, "name": c.name, "mark": format_mark(c.mark)} for c in scheme.criteria],
         "sub_criteria": [_sub_to_json(scheme, s) for s in scheme.sub_criteria],
     }
 
 
 def _sub_to_json(scheme: MarkingScheme, sub: SubCriterion) -> dict[str, Any]:
-    return {"id": sub.id, "name": sub.name, "day": sub.day, "aspects": [_aspect_to_json(a) for a in scheme.aspects_of(sub.id)]}
+    aspects = [_aspect_to_json(a) for a in scheme.aspects_of(sub.id)]
+    return {"id": sub.id, "name": sub.name, "day": sub.day, "aspects": aspects}
 
 
 def _aspect_to_json(aspect: Aspect) -> dict[str, Any]:
@@ -417,10 +421,12 @@ def _criterion_problems(scheme: MarkingScheme, locate: Locator) -> list[Problem]
     problems = []
     for i, criterion in enumerate(scheme.criteria):
         if not CRITERION_LETTER.match(criterion.letter):
-            problems.append(Problem(locate("criterion", i, "letter"), f"criterion must be one capital letter, got {criterion.letter!r}"))
+            message = f"criterion must be one capital letter, got {criterion.letter!r}"
+            problems.append(Problem(locate("criterion", i, "letter"), message))
         total = sums.get(criterion.letter, Decimal(0))
         if criterion.mark != total:
-            message = f"criterion {criterion.letter} is {format_mark(criterion.mark)} but its aspects add up to {format_mark(total)}"
+            message = (f"criterion {criterion.letter} is {format_mark(criterion.mark)} "
+                       f"but its aspects add up to {format_mark(total)}")
             problems.append(Problem(locate("criterion", i, "mark"), message))
     return problems
 
@@ -433,7 +439,8 @@ def _sub_criterion_problems(scheme: MarkingScheme, locate: Locator) -> list[Prob
         if not SUB_CRITERION_ID.match(sub.id):
             problems.append(Problem(where, f"sub-criterion id must look like A1, got {sub.id!r}"))
         elif sub.criterion not in letters:
-            problems.append(Problem(where, f"sub-criterion {sub.id} belongs to criterion {sub.criterion}, which is not in the criteria"))
+            message = f"sub-criterion {sub.id} belongs to criterion {sub.criterion}, which is not in the criteria"
+            problems.append(Problem(where, message))
         if not scheme.aspects_of(sub.id):
             problems.append(Problem(where, f"sub-criterion {sub.id} has no aspects"))
         if sub.day is not None and sub.day < 1:
@@ -453,7 +460,8 @@ def _aspect_problems(scheme: MarkingScheme, i: int, aspect: Aspect, locate: Loca
     if aspect.sub_criterion not in scheme._index["subs"]:
         problems.append(at("id", f"aspect {aspect.id} names unknown sub-criterion {aspect.sub_criterion!r}"))
     if aspect.wsos_section not in scheme._index["wsos"]:
-        problems.append(at("wsos_section", f"aspect {aspect.id} names WSOS section {aspect.wsos_section}, which is not in the WSOS table"))
+        message = f"aspect {aspect.id} names WSOS section {aspect.wsos_section}, which is not in the WSOS table"
+        problems.append(at("wsos_section", message))
     problems += _max_mark_problems(aspect, at)
     problems += _step_problems(aspect, at)
     problems += _descriptor_problems(aspect, at)
