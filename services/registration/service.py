@@ -18,7 +18,7 @@ from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
-from pymongo.errors import DuplicateKeyError
+from mongoengine.errors import NotUniqueError
 
 from services.registration import storage
 from services.registration.domain import competition as rules
@@ -29,7 +29,7 @@ from services.registration.domain.contestant import Delegation
 from services.registration.domain.eligibility import load_eligibility_policy
 from services.registration.domain.errors import ENVELOPE_CODE, RegistrationRuleError, RowProblem, sort_problems
 from services.registration.domain.identity import mask_resident_id, person_key
-from services.registration.domain.roster_import import clean_contestant, parse_roster
+from services.registration.domain.roster_import import additions_from_rows, clean_contestant, parse_roster
 from services.registration.storage import Competition, Contestant
 from shared import outbox
 from shared.db import MongoDatabase, database_health
@@ -134,11 +134,9 @@ class RegistrationService:
                           created_at=now, updated_at=now, revision=1)
         try:
             doc.save(force_insert=True)
-        except Exception as exc:
-            if "duplicate" in str(exc).lower() or isinstance(exc, DuplicateKeyError) or "NotUnique" in type(exc).__name__:
-                raise ServiceError("DUPLICATE", f"competition '{competition.code}' already exists",
-                                   [{"path": "/code", "problem": "taken"}])
-            raise
+        except NotUniqueError:
+            raise ServiceError("DUPLICATE", f"competition '{competition.code}' already exists",
+                               [{"path": "/code", "problem": "taken"}])
         self._emit("competition_created", {"competition": doc.snapshot()})
         return doc.as_dict()
 
@@ -249,7 +247,7 @@ class RegistrationService:
         """
         competition = domain_competition(doc)
         existing = [domain_contestant(c) for c in storage.active_contestants(doc.code)]
-        additions = [roster.Addition(row=r["row"], contestant=self._to_domain(r)) for r in rows]
+        additions = additions_from_rows(rows, self._person_secret)
         problems = roster.check_additions(competition, existing, additions, self.today(), load_eligibility_policy())
         problems = sort_problems([*known_problems, *problems])
         if problems:
@@ -267,22 +265,15 @@ class RegistrationService:
         self._emit_conflicts(doc)
         return docs
 
-    def _to_domain(self, row: dict) -> DomainContestant:
-        delegation = Delegation(kind=row["delegation_kind"], name=row["delegation"]) if row.get("delegation") else None
-        return DomainContestant(person_key=person_key(row["id_number"], self._person_secret), name=row["name"],
-                                date_of_birth=row["date_of_birth"], gender=row.get("gender"), employer=row.get("employer"),
-                                delegation=delegation, skill_level=row.get("skill_level"),
-                                employment=row.get("employment"), team=row.get("team"))
-
     def _new_contestant(self, actor: dict, code: str, row: dict, batch: str) -> Contestant:
         key = person_key(row["id_number"], self._person_secret)
         return Contestant(
             contestant_id=f"{code}-{uuid.uuid4().hex[:10]}", competition_code=code, active_key=f"{code}:{key}",
             person_key=key, id_number=row["id_number"], masked_id=mask_resident_id(row["id_number"]),
             name=row["name"], gender=row.get("gender"), date_of_birth=row["date_of_birth"].isoformat(),
-            employer=row.get("employer") or "", delegation={"kind": row.get("delegation_kind") or "district",
-                                                             "name": row.get("delegation") or row.get("employer") or ""},
-            skill_level=row.get("skill_level"), employment=row.get("employment") or "employee", team=row.get("team"),
+            employer=row.get("employer") or "",
+            delegation={"kind": row["delegation_kind"], "name": row["delegation"]} if row.get("delegation") else None,
+            skill_level=row.get("skill_level"), employment=row.get("employment"), team=row.get("team"),
             status="active", registered_at=utc_now(), registered_by=actor["username"], import_batch=batch)
 
     @rpc

@@ -58,7 +58,7 @@ class Contestant(Document):
     gender = StringField()
     date_of_birth = StringField()
     employer = StringField()
-    delegation = DictField()
+    delegation = DictField(null=True)
     skill_level = IntField(null=True)
     employment = StringField()
     team = StringField(null=True)
@@ -75,7 +75,7 @@ class Contestant(Document):
         return {"contestant_id": self.contestant_id, "competition_code": self.competition_code,
                 "person_key": self.person_key, "masked_id": self.masked_id, "name": self.name,
                 "gender": self.gender, "date_of_birth": self.date_of_birth, "employer": self.employer,
-                "delegation": self.delegation, "skill_level": self.skill_level, "employment": self.employment,
+                "delegation": self.delegation or None, "skill_level": self.skill_level, "employment": self.employment,
                 "team": self.team, "status": self.status,
                 "registered_at": self.registered_at.isoformat() + "Z" if self.registered_at else None,
                 "withdrawn_at": self.withdrawn_at.isoformat() + "Z" if self.withdrawn_at else None,
@@ -83,7 +83,7 @@ class Contestant(Document):
 
     def event_view(self) -> dict:
         return {"contestant_id": self.contestant_id, "person_key": self.person_key, "masked_id": self.masked_id,
-                "name": self.name, "gender": self.gender, "employer": self.employer, "delegation": self.delegation,
+                "name": self.name, "gender": self.gender, "employer": self.employer, "delegation": self.delegation or None,
                 "employment": self.employment, "skill_level": self.skill_level, "team": self.team}
 
 

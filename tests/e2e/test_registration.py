@@ -217,3 +217,17 @@ def test_every_change_dispatches_a_schema_valid_event(organiser_api, databases):
         check_event(doc["name"], doc["event"])
         names.add(doc["name"])
     assert {"competition_created", "competition_opened", "contestant_registered", "conflicts_updated"} <= names
+
+
+def test_bulk_rows_without_delegation_or_employment_stay_unknown(organiser_api, databases):
+    from shared.events import check_event
+
+    code = open_competition(organiser_api)["code"]
+    p = person("无代表队")
+    csv = f"姓名,性别,出生日期,身份证号,工作单位\n{p['name']},女,{p['date_of_birth']},{p['id_number']},{p['employer']}\n"
+    reply = organiser_api.post(f"/competitions/{code}/contestants/import", data=csv.encode(), headers={"Content-Type": "text/csv"})
+    assert reply.status_code == 201, reply.text
+    contestant = reply.json()["contestants"][0]
+    assert contestant["delegation"] is None and contestant["employment"] is None
+    event = databases["registration"]["outbox"].find_one({"name": "contestant_registered", "event.contestant.contestant_id": contestant["contestant_id"]})
+    check_event("contestant_registered", event["event"])
