@@ -4,6 +4,7 @@ import eventlet
 
 eventlet.monkey_patch()  # noqa: E402 - must run before anything imports socket/threading
 
+import contextlib  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -24,14 +25,23 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
 
 
-@pytest.fixture(scope="session")
-def amqp_uri():
-    """A virtual host of our own, so no message left by an earlier run is ever seen."""
+@contextlib.contextmanager
+def private_vhost():
+    """A RabbitMQ virtual host of our own, deleted afterwards: no message of another run is seen."""
     vhost = f"skills-test-{uuid.uuid4().hex[:12]}"
     _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield BROKER + vhost
-    _rabbitmqctl("delete_vhost", vhost)
+    try:
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield BROKER + vhost
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    """The vhost the session's services run on."""
+    with private_vhost() as uri:
+        yield uri
 
 
 def free_port() -> int:
