@@ -1,6 +1,114 @@
 """HTTP routes served by the awards service."""
 from __future__ import annotations
 
-from services.gateway.http import Route
+import base64
+import json
+from functools import partial
+from pathlib import Path
 
+from werkzeug.wrappers import Response
+
+from services.gateway.http import Call, Route, json_response, route
+from shared.errors import ServiceError
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "awards" / "schemas"
 ROUTES: list[Route] = []
+api = partial(route, into=ROUTES, tag="awards")
+COMMITTEE = ("committee",)
+PROFILE_WRITERS = ("organiser", "committee")
+EVERYONE = ("organiser", "judge", "chief_expert", "committee")
+ROUND = "/nominee-rounds/<round_id>"
+
+
+def _plain_json(call: Call):
+    """The body as JSON with ordinary numbers (policy weights are numbers, not decimal strings)."""
+    call.json()  # the gateway's checks: empty body, malformed JSON, not UTF-8
+    return json.loads(call.request.get_data(cache=True).decode("utf-8"))
+
+
+@api("GET", "/honours-policy", EVERYONE, "The current honours policy, or ?version=N", query=("version",))
+def get_policy(call: Call):
+    return json_response(call.worker.awards.get_policy(call.actor, call.query.get("version")))
+
+
+@api("PUT", "/honours-policy", COMMITTEE, "Store a new policy version (validated by its JSON Schema)")
+def put_policy(call: Call):
+    return json_response(call.worker.awards.put_policy(call.actor, _plain_json(call)))
+
+
+@api("POST", "/people", PROFILE_WRITERS, "Create or update a candidate profile",
+     request_schema=str(SCHEMAS / "person_upsert.json"))
+def save_person(call: Call):
+    answer = call.worker.awards.save_person(call.actor, call.json())
+    return json_response(answer, 201 if answer.get("created") else 200)
+
+
+@api("POST", "/people/import", PROFILE_WRITERS,
+     "Import profiles from CSV or XLSX (Chinese or English headers; all rows or none)", body="file", success=201,
+     query=("filename",))
+def import_people(call: Call):
+    content, content_type = call.file()
+    hint = call.query.get("filename") or content_type
+    answer = call.worker.awards.import_people(call.actor, base64.b64encode(content).decode(), hint)
+    return json_response(answer, 201)
+
+
+@api("GET", "/people/<person_key>/record", ("organiser", "committee"),
+     "Everything known about a person and where it came from")
+def person_record(call: Call):
+    return json_response(call.worker.awards.person_record(call.actor, call.params["person_key"]))
+
+
+@api("POST", "/nominee-rounds", COMMITTEE, "Open a nominee round", request_schema=str(SCHEMAS / "round_open.json"),
+     success=201)
+def open_round(call: Call):
+    return json_response(call.worker.awards.open_round(call.actor, call.json()), 201)
+
+
+@api("GET", "/nominee-rounds", COMMITTEE, "List nominee rounds")
+def list_rounds(call: Call):
+    return json_response(call.worker.awards.list_rounds(call.actor))
+
+
+@api("GET", ROUND, COMMITTEE, "A nominee round with its cut line")
+def get_round(call: Call):
+    return json_response(call.worker.awards.get_round(call.actor, call.params["round_id"]))
+
+
+@api("PUT", ROUND + "/policy-version", COMMITTEE, "Pin the round to another policy version (re-ranks it)",
+     request_schema=str(SCHEMAS / "round_policy.json"))
+def set_round_policy(call: Call):
+    return json_response(call.worker.awards.set_round_policy(call.actor, call.params["round_id"], call.json()))
+
+
+@api("POST", ROUND + "/nominations", PROFILE_WRITERS, "Nominate a person (employer, association or self)",
+     request_schema=str(SCHEMAS / "nomination.json"), success=201)
+def nominate(call: Call):
+    return json_response(call.worker.awards.nominate(call.actor, call.params["round_id"], call.json()), 201)
+
+
+@api("GET", ROUND + "/nominees", COMMITTEE, "The ranked nominee list with the cut line (?format=csv|xlsx to export)",
+     query=("page", "per_page", "industry", "district", "skill", "format"))
+def list_nominees(call: Call):
+    fmt = call.query.get("format")
+    if fmt:
+        if fmt not in ("csv", "xlsx", "json"):
+            raise ServiceError("VALIDATION_FAILED", "format is csv, xlsx or json",
+                               [{"path": "/format", "problem": f"'{fmt}' is not csv, xlsx or json"}])
+        if fmt != "json":
+            answer = call.worker.awards.export_nominees(call.actor, call.params["round_id"], fmt)
+            return Response(base64.b64decode(answer["content_b64"]), mimetype=answer["content_type"].split(";")[0],
+                            headers={"Content-Disposition": f'attachment; filename="{answer["filename"]}"'})
+    return json_response(call.worker.awards.list_nominees(call.actor, call.params["round_id"], call.query))
+
+
+@api("GET", ROUND + "/suggestions", COMMITTEE, "People not nominated whose record ranks them inside the quota")
+def suggestions(call: Call):
+    return json_response(call.worker.awards.suggestions(call.actor, call.params["round_id"], call.query))
+
+
+@api("POST", ROUND + "/nominees/<person_key>/decision", COMMITTEE, "A committee step for one nominee",
+     request_schema=str(SCHEMAS / "decision.json"))
+def decide(call: Call):
+    return json_response(call.worker.awards.decide(call.actor, call.params["round_id"], call.params["person_key"],
+                                                   call.json()))

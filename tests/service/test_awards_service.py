@@ -1,0 +1,142 @@
+"""The awards service through nameko's worker_factory: results, profiles, rounds, decisions."""
+from datetime import date, timedelta
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.awards import storage
+from services.awards.service import AwardsService
+from shared.errors import ServiceError
+from shared.events import check_event, new_event
+from tests.e2e.awards_fixtures import key, profile, results, row
+
+COMMITTEE = {"username": "cmte", "role": "committee"}
+ORGANISER = {"username": "org", "role": "organiser"}
+JUDGE = {"username": "judge", "role": "judge"}
+
+
+@pytest.fixture
+def service(databases):
+    worker = worker_factory(AwardsService, db=databases["awards"])
+    worker.today = lambda: date.today()
+    return worker
+
+
+def emitted(worker, name):
+    return [c.args[1] for c in worker.dispatch.call_args_list if c.args[0] == name]
+
+
+def publish(service, payload):
+    event = new_event("results_published", payload)
+    service.on_results_published(event)
+    return event
+
+
+def test_results_record_achievements_and_honours_once(service):
+    a, b = key(), key()
+    code = "N1" + key()[:8]
+    event = publish(service, results(code, [row(a, 1), row(b, 30)]))
+    record = service.person_record(COMMITTEE, a)
+    [ach] = record["achievements"]
+    assert ach["rank"] == 1 and ach["competition"]["code"] == code
+    assert [t["code"] for t in ach["honours"]["titles"]] == ["national_technical_expert"]
+    assert ach["honours"]["promotion"]["from_level"] == 3 and ach["honours"]["promotion"]["to_level"] == 2
+    assert ach["source"]["event_id"] == event["event_id"]
+    granted = emitted(service, "honour_granted")
+    assert [g["person_key"] for g in granted] == [a]
+    for g in granted:
+        check_event("honour_granted", g)
+    # the same event again, and the same revision under a new event id: nothing new
+    service.on_results_published(event)
+    publish(service, results(code, [row(a, 1), row(b, 30)]))
+    assert len(emitted(service, "honour_granted")) == 1
+    assert len(service.person_record(COMMITTEE, a)["achievements"]) == 1
+
+
+def test_a_correction_replaces_and_an_older_revision_is_ignored(service):
+    a, b = key(), key()
+    code = "N2" + key()[:8]
+    publish(service, results(code, [row(a, 1), row(b, 2)]))
+    publish(service, results(code, [row(a, 8), row(b, 1)], revision=2))
+    publish(service, results(code, [row(a, 1), row(b, 2)], revision=1))
+    record = service.person_record(COMMITTEE, a)
+    [ach] = record["achievements"]
+    assert ach["rank"] == 8 and ach["corrected"] and ach["superseded"][0]["revision"] == 1
+    assert ach["honours"]["titles"] == []
+    corrections = [g for g in emitted(service, "honour_granted") if g["correction"]]
+    assert {g["person_key"] for g in corrections} == {a, b}
+
+
+def test_profiles_carry_their_source_and_bad_input_is_refused(service):
+    a = key()
+    service.save_person(ORGANISER, profile(a))
+    record = service.person_record(COMMITTEE, a)
+    assert record["profile"]["industry"] == "装备制造"
+    assert record["profile_sources"]["industry"]["kind"] == "api"
+    assert record["profile_sources"]["industry"]["by"] == "org"
+    assert record["profile"]["titles"][0]["code"] == "national_technical_expert"
+    with pytest.raises(ServiceError) as bad:
+        service.save_person(ORGANISER, profile(a, current_level=9, union_member="maybe"))
+    assert bad.value.code == "VALIDATION_FAILED" and len(bad.value.details) == 2
+    with pytest.raises(ServiceError) as forbidden:
+        service.save_person(JUDGE, profile(a))
+    assert forbidden.value.code == "FORBIDDEN"
+    with pytest.raises(ServiceError) as missing:
+        service.person_record(COMMITTEE, key())
+    assert missing.value.code == "NOT_FOUND"
+
+
+def _funded_round(service, **extra):
+    return service.open_round(COMMITTEE, {"programme": "chief_technician", "year": 2024, "quota": 1,
+                                          "budget_yuan": 100000, "amount_per_person_yuan": 50000, **extra})
+
+
+def test_round_ranks_nominees_and_the_workflow_guards_quota_and_funding(service):
+    people = [key() for _ in range(3)]
+    for index, person in enumerate(people):
+        service.save_person(ORGANISER, profile(person, patents=index, name=f"候选{index}"))
+    rnd = _funded_round(service)
+    rid = rnd["round_id"]
+    for person in people:
+        assert service.nominate(ORGANISER, rid, {"person_key": person, "channel": "employer"})["status"] == "eligible"
+    listing = service.list_nominees(COMMITTEE, rid, {})
+    assert [i["person_key"] for i in listing["items"]] == people[::-1]
+    assert listing["cut_line"]["cut_after"] == 1
+    assert [i["inside_cut_line"] for i in listing["items"]] == [True, False, False]
+    assert listing["items"][0]["lines"]
+    start = (date.today() - timedelta(days=10)).isoformat()
+    first, second = people[2], people[1]
+    for person in (first, second):
+        for step in ({"action": "shortlist"}, {"action": "review"},
+                     {"action": "publicise", "notice_start": start, "notice_days": 5}):
+            service.decide(COMMITTEE, rid, person, step)
+    assert service.decide(COMMITTEE, rid, first, {"action": "approve", "why": "ok"})["status"] == "approved"
+    with pytest.raises(ServiceError) as over:
+        service.decide(COMMITTEE, rid, second, {"action": "approve"})
+    assert over.value.code == "RULE_VIOLATION" and "quota" in over.value.message
+    with pytest.raises(ServiceError) as illegal:
+        service.decide(COMMITTEE, rid, first, {"action": "review"})
+    assert illegal.value.code == "INVALID_STATE"
+    decided = emitted(service, "nomination_decided")
+    for event in decided:
+        check_event("nomination_decided", event)
+    assert decided[-1]["status"] == "approved"
+    # funded once only: a later round refuses the same person
+    later = _funded_round(service, year=2025)
+    nominee = service.nominate(ORGANISER, later["round_id"], {"person_key": first, "channel": "self"})
+    assert nominee["status"] == "ineligible"
+    assert nominee["reasons"][0]["code"] == "ALREADY_FUNDED"
+
+
+def test_policy_versions(service):
+    current = service.get_policy(JUDGE)
+    document = dict(current["document"])
+    stored = service.put_policy(COMMITTEE, document)
+    assert stored["version"] == current["version"] + 1
+    assert service.get_policy(JUDGE, current["version"])["current"] is False
+    with pytest.raises(ServiceError) as bad:
+        service.put_policy(COMMITTEE, {**document, "tiers": {"galaxy": {}}})
+    assert bad.value.code == "VALIDATION_FAILED" and bad.value.details
+    with pytest.raises(ServiceError) as forbidden:
+        service.put_policy(ORGANISER, document)
+    assert forbidden.value.code == "FORBIDDEN"
