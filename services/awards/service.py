@@ -602,13 +602,14 @@ class AwardsService:
 
     def _merge_rows(self, rnd: dict, changed: dict[str, dict]) -> dict:
         ranking = rnd.get("ranking") or {}
-        rows = {r["k"]: r for name in ("field", "excluded") for r in
-                storage.read_list(rnd["_id"], name, ranking.get(f"{name}_chunks", 0))}
-        # excluded holds nominees who are not eligible; the field holds every eligible person
+        packed = {name: storage.read_packed(rnd["_id"], name, ranking.get(f"{name}_chunks", 0))
+                  for name in ("field", "nominees", "excluded")}
+        # the field holds every eligible person; excluded the nominees who are not in the running
+        rows = {r["k"]: r for name in ("field", "excluded") for chunk in packed[name] for r in json.loads(chunk)}
         rows.update(changed)
-        return self._store_lists(rnd, list(rows.values()), full=False)
+        return self._store_lists(rnd, list(rows.values()), full=False, old_packed=packed)
 
-    def _store_lists(self, rnd: dict, rows: list[dict], full: bool) -> dict:
+    def _store_lists(self, rnd: dict, rows: list[dict], full: bool, old_packed: dict | None = None) -> dict:
         for row in rows:
             row.pop("p", None)
             row.pop("tc", None)
@@ -618,7 +619,8 @@ class AwardsService:
         ranking = rnd.get("ranking") or {}
         counts = {}
         for name, items in (("field", field), ("nominees", nominees), ("excluded", excluded)):
-            counts[f"{name}_chunks"] = storage.write_list(rnd["_id"], name, items, ranking.get(f"{name}_chunks", 0))
+            counts[f"{name}_chunks"] = storage.write_list(rnd["_id"], name, items, ranking.get(f"{name}_chunks", 0),
+                                                          (old_packed or {}).get(name))
             counts[f"{name}_count"] = len(items)
         line = rm.cut_line(nominees, rnd.get("quota"), rnd.get("budget_yuan"), rnd.get("amount_per_person_yuan"))
         policy = policy_at(rnd["policy_version"])
@@ -824,11 +826,11 @@ class AwardsService:
         rows, total, before, after = self._page(rnd, "nominees", page, per_page, filters)
         cut_after = (ranking.get("cut_line") or {}).get("cut_after")
         items = self._items(round_id, rows, before, after, cut_after)
-        excluded = storage.read_list(round_id, "excluded", ranking.get("excluded_chunks", 0))
+        excluded = storage.read_chunks(round_id, "excluded", [0]) if ranking.get("excluded_chunks") else []
         return {"round": self._round_view(rnd), "filters": filters, "page": page, "per_page": per_page,
                 "total": total, "cut_line": ranking.get("cut_line"), "items": items,
                 "not_ranked": self._items(round_id, excluded[:MAX_PER_PAGE], None, None, None),
-                "not_ranked_total": len(excluded),
+                "not_ranked_total": ranking.get("excluded_count", 0),
                 "order": "total score, then best single achievement, then most recent achievement year, "
                          "then person key; positions are those of the whole list even when filtered"}
 

@@ -224,17 +224,24 @@ def read_list(round_id: str, list_name: str, chunks: int) -> list[dict]:
     return read_chunks(round_id, list_name, range(chunks))
 
 
+def read_packed(round_id: str, list_name: str, chunks: int) -> list[str]:
+    """The stored chunks of a list as their packed strings, in order."""
+    ids = [chunk_id(round_id, list_name, n) for n in range(chunks)]
+    found = get_many(rankings(), ids)
+    return [found[i]["entries"] for i in ids if i in found]
+
+
 def write_list(round_id: str, list_name: str, rows: list[dict], old_chunks: int,
-               old_rows: list[dict] | None = None) -> int:
-    """Store ``rows`` (already ordered, positions set) in chunks; only chunks that changed are written."""
+               old_packed: list[str] | None = None) -> int:
+    """Store ``rows`` (already ordered, positions set) in chunks; chunks that did not change are not written."""
     count = (len(rows) + CHUNK_SIZE - 1) // CHUNK_SIZE
     changed = []
     for n in range(count):
-        part = rows[n * CHUNK_SIZE:(n + 1) * CHUNK_SIZE]
-        if old_rows is not None and n < old_chunks and old_rows[n * CHUNK_SIZE:(n + 1) * CHUNK_SIZE] == part:
+        packed = json.dumps(rows[n * CHUNK_SIZE:(n + 1) * CHUNK_SIZE], ensure_ascii=False, separators=(",", ":"))
+        if old_packed is not None and n < len(old_packed) and old_packed[n] == packed:
             continue
         changed.append({"_id": chunk_id(round_id, list_name, n), "round_id": round_id, "list": list_name,
-                        "chunk": n, "entries": json.dumps(part, ensure_ascii=False, separators=(",", ":"))})
+                        "chunk": n, "entries": packed})
     put_many(rankings(), changed)
     stale = [chunk_id(round_id, list_name, n) for n in range(count, old_chunks)]
     if stale:
