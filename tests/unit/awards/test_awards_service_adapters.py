@@ -1,0 +1,58 @@
+"""The service's adapters: compact ranking rows follow the domain's order; profile sheets and cells."""
+import random
+
+from services.awards import profiles
+from services.awards import ranking_model as rm
+from services.awards.domain.programmes import rank_nominees, score_candidate
+
+from .conftest import achievement
+
+
+def test_compact_rows_rank_exactly_like_the_domain(policy):
+    rng = random.Random(7)
+    pairs, rows = [], []
+    for i in range(300):
+        record = {"person_key": f"{i:064x}", "name": str(i), "current_level": rng.randint(1, 5),
+                  "patents": rng.randint(0, 2),
+                  "achievements": [achievement("municipal_class_1", rng.randint(2015, 2023), rng.randint(1, 4))]}
+        score = score_candidate(policy, "shanghai_craftsman", record, 2024)
+        from services.awards.domain.candidates import as_record
+        pairs.append((as_record(record), score))
+        rows.append({"k": record["person_key"], "t": str(score.total), "s": float(score.total),
+                     "b": float(score.best_achievement_points), "y": score.latest_achievement_year})
+    domain = [n.person_key for n in rank_nominees(pairs)]
+    assert [r["k"] for r in rm.ordered(rows)] == domain
+    ordered = rm.ordered(rows)
+    tied = next(i for i, r in enumerate(ordered[1:], 1) if r["t"] == ordered[i - 1]["t"])
+    text = rm.tie_break(ordered[tied], ordered[tied - 1], ordered[tied + 1] if tied + 1 < len(ordered) else None)
+    assert text.startswith(f"tied on total {ordered[tied]['t']}") and "placed below" in text
+
+
+def test_cut_line_uses_the_smaller_of_quota_and_budget():
+    rows = rm.ordered([{"k": f"{i:064x}", "t": f"{100 - i}.00", "s": 100.0 - i, "b": 0.0, "y": None} for i in range(10)])
+    line = rm.cut_line(rows, quota=5, budget_yuan=150000, amount=50000)
+    assert line["capacity"] == 3 and line["cut_after"] == 3 and line["limited_by"] == "budget"
+
+
+def test_profile_cells(policy):
+    assert profiles.clean_field("current_level", "技师", policy) == 2
+    assert profiles.clean_field("current_level", "一级/高级技师", policy) == 1
+    assert profiles.clean_field("union_member", "是", policy) is True
+    titles = profiles.clean_field("titles", "全国技术能手 2019；自定称号", policy)
+    assert titles == [{"code": "national_technical_expert", "name_zh": "全国技术能手", "year": 2019},
+                      {"code": None, "name_zh": "自定称号", "year": None}]
+    awards = profiles.clean_field("innovation_awards", "职工创新成果奖 2021 市级、小发明 2019", policy)
+    assert awards == [{"name": "职工创新成果奖", "year": 2021, "level": "municipal"},
+                      {"name": "小发明", "year": 2019, "level": None}]
+
+
+def test_a_sheet_with_unknown_columns_or_no_person_key_is_refused(policy):
+    rows, problems = profiles.parse_profiles("姓名,血型\n张三,A\n".encode(), "x.csv", policy)
+    assert rows == []
+    assert {p["problem"] for p in problems} >= {"unknown column"}
+    assert any("person key" in p["problem"] for p in problems)
+    rows, problems = profiles.parse_profiles(b"", "x.csv", policy)
+    assert problems[0]["problem"] == "the file is empty"
+    key = "a" * 64
+    rows, problems = profiles.parse_profiles(f"人员标识,姓名\n{key},甲\n{key},乙\n".encode(), "x.csv", policy)
+    assert problems == [{"path": "/rows/3/人员标识", "row": 3, "column": "人员标识", "problem": "the same person as row 2"}]
