@@ -1,21 +1,669 @@
-"""The scoring service."""
+"""The scoring service: marking schemes, marks, locks, disputes, the audit trail and results.
+
+Entry points are thin: check the caller, validate, ask the domain (``domain/``) and the marks
+views (``marksheet``), persist (``storage``), emit. The service keeps its own view of who may
+mark whom: built from ``registration.roster_snapshot`` when marking opens and kept current by
+registration's events (idempotent upserts; conflicts and competition snapshots keep only the
+newest revision). Decisions are listed in ``services/scoring/README.md``.
+"""
 from __future__ import annotations
 
-from nameko.rpc import rpc
+import base64
+import binascii
+import logging
+import uuid
+from pathlib import Path
 
+from nameko.dependency_providers import Config
+from nameko.events import EventDispatcher, event_handler
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from services.scoring import export, marksheet, storage
+from services.scoring.domain.cis_import import parse_cis_xlsx
+from services.scoring.domain.errors import MarkingRuleViolation, PolicyInvalid, SchemeInvalid
+from services.scoring.domain.marking import is_disputed
+from services.scoring.domain.numbers import format_mark
+from services.scoring.domain.policy import resolve_policy
+from services.scoring.domain.results import compute_results, top_score_award
+from services.scoring.domain.scheme import load_scheme, scheme_to_json, wsos_variation, wsos_warnings
+from services.scoring.marksheet import delegation_label, key, problem
+from services.scoring.storage import AUDIT, COMPETITIONS, RESULTS, SHEETS, sheet_id
+from shared import outbox
 from shared.db import MongoDatabase, database_health
+from shared.errors import ServiceError, not_found
+from shared.events import handle_once, iso_utc, utc_now
+from shared.idempotency import run_once
+from shared.validation import validate
 
-ALIAS = "scoring"
+log = logging.getLogger(__name__)
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+ORGANISERS = ("organiser", "admin")
+MARKERS = ("judge", "chief_expert")
+STAFF = ("organiser", "admin", "judge", "chief_expert", "committee")
+SEE_ALL = ("organiser", "admin", "chief_expert")
+# Which error code a refused batch carries when its problems differ: the most serious wins.
+SEVERITY = {"CONFLICT_OF_INTEREST": ("FORBIDDEN", 3), "LOCKED": ("INVALID_STATE", 2)}
+
+
+def refused(problems: list[dict], what: str) -> ServiceError:
+    code, _ = max((SEVERITY.get(p.get("code"), ("VALIDATION_FAILED", 1)) for p in problems), key=lambda c: c[1])
+    first = problems[0]["problem"]
+    message = f"{what}: {first}" if len(problems) == 1 else f"{what}: {len(problems)} problems, nothing was recorded"
+    return ServiceError(code, message, problems[:marksheet.MAX_DETAILS])
+
+
+def scheme_refused(error: SchemeInvalid, what: str) -> ServiceError:
+    details = error.details()
+    first = details[0]["problem"] if details else "invalid"
+    suffix = f"{first}" if len(details) == 1 else f"{len(details)} problems: {first} ..."
+    return ServiceError("VALIDATION_FAILED", f"{what} refused, {suffix}", details)
+
+
+class RequestPartition:
+    """``run_once`` storage for marks requests: one small collection per competition and judge."""
+
+    def __init__(self, database, code: str, username: str):
+        self.collection = database[f"requests.marks.{code}.{username}"]
+
+    def __getitem__(self, _name):
+        return self.collection
 
 
 class ScoringService:
     name = "scoring"
 
-    db = MongoDatabase(ALIAS)
+    config = Config()
+    db = MongoDatabase(storage.ALIAS)
+    dispatch = EventDispatcher()
+    registration = RpcProxy("registration")
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _emit(self, name: str, payload: dict) -> None:
+        outbox.emit(self.db, self.dispatch, name, payload)
+
+    @timer(interval=5)
+    def flush_outbox(self):
+        outbox.flush(self.db, self.dispatch)
 
     @rpc
     def health(self) -> dict:
-        return {"status": "ok", "database": database_health(ALIAS)}
+        db = database_health(storage.ALIAS)
+        return {"status": db["status"], "database": db}
 
+    @staticmethod
+    def _require(actor: dict, roles) -> None:
+        if actor.get("role") not in roles:
+            raise ServiceError("FORBIDDEN", f"role '{actor.get('role')}' may not do this")
+
+    def _state(self, code: str, projection: dict | None = None) -> dict:
+        doc = storage.state(self.db, code, projection)
+        if doc is None:
+            raise not_found("competition", code)
+        return doc
+
+    def _roster(self, code: str, doc: dict) -> storage.Roster:
+        return storage.roster(self.db, code, doc["roster_version"], bool((doc.get("snapshot") or {}).get("team")))
+
+    def _require_chief(self, actor: dict, roster: storage.Roster, also=("admin",)) -> None:
+        if actor.get("role") in also:
+            return
+        if actor.get("role") != "chief_expert" or roster.judges.get(actor.get("username")) != "chief_expert":
+            raise ServiceError("FORBIDDEN", "only the competition's chief expert may do this")
+
+    def _audit(self, code: str, actor: dict, kind: str, **fields) -> None:
+        self.db[AUDIT].insert_one({"_id": uuid.uuid4().hex, "code": code, "at": utc_now(), "by": actor["username"],
+                                   "role": actor.get("role"), "kind": kind, **fields})
+
+    def _sync_roster(self, code: str) -> dict:
+        """Registration's view of the competition now, merged into ours (newest revision wins)."""
+        snap = self.registration.roster_snapshot(code)
+        storage.apply_snapshot(self.db, code, snap["competition"], at_least=True)
+        withdrawn = set(snap.get("withdrawn") or [])
+        for person in snap.get("contestants") or []:
+            storage.upsert_contestant(self.db, code, person, withdrawn=person["contestant_id"] in withdrawn)
+        for cid in withdrawn:
+            if not self.db[storage.ROSTER].find_one({"_id": f"{code}|c|{cid}"}, {"_id": 1}):
+                storage.upsert_contestant(self.db, code, {"contestant_id": cid}, withdrawn=True)
+        for judge in snap.get("judges") or []:
+            storage.upsert_judge(self.db, code, judge)
+        storage.apply_conflicts(self.db, code, int(snap.get("conflicts_revision") or 0), snap.get("conflicts") or [],
+                                at_least=True)
+        return snap
+
+    def _known(self, code: str) -> dict:
+        doc = storage.state(self.db, code)
+        if doc is None or not doc.get("snapshot"):
+            self._sync_roster(code)
+            doc = self._state(code)
+        return doc
+
+    # ----------------------------------------------------------- marking scheme
+
+    @rpc
+    def put_marking_scheme(self, actor: dict, code: str, scheme: dict) -> dict:
+        """Upload (or replace, until marking opens) the scheme as JSON."""
+        self._require(actor, ORGANISERS)
+        try:
+            parsed = load_scheme(scheme)
+        except SchemeInvalid as error:
+            raise scheme_refused(error, "marking scheme")
+        return self._store_scheme(actor, code, parsed, "json")
+
+    @rpc
+    def import_marking_scheme(self, actor: dict, code: str, content_b64: str) -> dict:
+        """Upload (or replace) the scheme as a CIS "Marking Scheme Import" workbook."""
+        self._require(actor, ORGANISERS)
+        try:
+            content = base64.b64decode(content_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ServiceError("MALFORMED_REQUEST", "the file could not be decoded")
+        try:
+            parsed = parse_cis_xlsx(content)
+        except SchemeInvalid as error:
+            raise scheme_refused(error, "marking scheme workbook")
+        return self._store_scheme(actor, code, parsed, "cis_xlsx")
+
+    def _store_scheme(self, actor: dict, code: str, parsed, source: str) -> dict:
+        doc = self._known(code)
+        if doc["status"] != "setup":
+            raise ServiceError("INVALID_STATE", f"marking of {code} has opened: its marking scheme is frozen")
+        version = storage.save_scheme(self.db, code, scheme_to_json(parsed), source, actor["username"], utc_now())
+        if not version:
+            raise ServiceError("INVALID_STATE", f"marking of {code} has opened: its marking scheme is frozen")
+        self._audit(code, actor, "scheme", version=version, source=source)
+        return self._scheme_answer(code, parsed, version, source)
+
+    @staticmethod
+    def _scheme_answer(code: str, parsed, version: int, source: str) -> dict:
+        variation = [{**row, "wsos_marks": format_mark(row["wsos_marks"]), "aspect_marks": format_mark(row["aspect_marks"]),
+                      "variation": format_mark(row["variation"])} for row in wsos_variation(parsed)]
+        return {"competition_code": code, "version": version, "source": source, "scheme": scheme_to_json(parsed),
+                "aspects": len(parsed.aspects), "total": format_mark(parsed.total_max_mark),
+                "wsos_variation": variation, "warnings": wsos_warnings(parsed)}
+
+    @rpc
+    def get_marking_scheme(self, actor: dict, code: str) -> dict:
+        self._require(actor, STAFF)
+        doc = self._state(code, {"scheme_version": 1, "status": 1})
+        if not doc.get("scheme_version"):
+            raise ServiceError("NOT_FOUND", f"competition {code} has no marking scheme yet")
+        parsed, _ = storage.scheme(self.db, code, doc["scheme_version"])
+        stored = self.db[storage.SCHEMES].find_one({"_id": code}, {"source": 1})
+        return {**self._scheme_answer(code, parsed, doc["scheme_version"], stored["source"]),
+                "frozen": doc["status"] != "setup"}
+
+    # ------------------------------------------------------------------ opening
+
+    @rpc
+    def open_marking(self, actor: dict, code: str) -> dict:
+        """Freeze the scheme, take registration's roster and start accepting marks.
+
+        Registration must be closed: the roster is then stable (late withdrawals still arrive as
+        events and are honoured).
+        """
+        self._require(actor, ("organiser", "admin", "chief_expert"))
+        doc = self._state(code) if storage.state(self.db, code) else None
+        if doc is not None and doc["status"] != "setup":
+            raise ServiceError("INVALID_STATE", f"marking of {code} is already open" if doc["status"] == "marking"
+                               else f"results of {code} are final")
+        snap = self._sync_roster(code)
+        doc = self._state(code)
+        if actor["role"] == "chief_expert":
+            self._require_chief(actor, self._roster(code, doc))
+        problems = []
+        if not doc.get("scheme_version"):
+            problems.append({"path": "/marking-scheme", "problem": "upload a marking scheme first"})
+        if snap["competition"]["status"] != "closed":
+            problems.append({"path": "/status", "problem": f"registration is {snap['competition']['status']}: "
+                                                           "close registration before marking opens"})
+        roster = self._roster(code, doc)
+        if not roster.members:
+            problems.append({"path": "/contestants", "problem": "no active contestant to mark"})
+        if problems:
+            raise ServiceError("INVALID_STATE", f"marking of {code} cannot open: {problems[0]['problem']}", problems)
+        try:
+            policy = resolve_policy(self.config.get("SCORING_POLICY") or None)
+        except PolicyInvalid as error:
+            raise ServiceError("INVALID_STATE", "the configured scoring policy is invalid", error.details())
+        parsed, _ = storage.scheme(self.db, code, doc["scheme_version"])
+        subs = [s.id for s in parsed.sub_criteria]
+        storage.create_sheets(self.db, code, subs)
+        opened = self.db[COMPETITIONS].update_one(
+            {"_id": code, "status": "setup", "scheme_version": doc["scheme_version"]},
+            {"$set": {"status": "marking", "policy": policy, "opened_by": actor["username"], "opened_at": utc_now()}})
+        if not opened.matched_count:
+            raise ServiceError("CONFLICT", f"{code} changed meanwhile (scheme replaced or marking opened); try again")
+        self._audit(code, actor, "open", version=doc["scheme_version"])
+        self._emit("marking_opened", {"competition_code": code, "scheme_version": doc["scheme_version"],
+                                      "sub_criteria": subs, "entries": len(roster.members),
+                                      "opened_by": actor["username"]})
+        return {"competition_code": code, "status": "marking", "scheme_version": doc["scheme_version"],
+                "entries": len(roster.members), "judges": sorted(roster.judges), "sub_criteria": subs,
+                "policy": policy}
+
+    # -------------------------------------------------------------------- marks
+
+    @rpc
+    def record_marks(self, actor: dict, code: str, payload: dict) -> dict:
+        """Record a judge's marks: every mark checked first, then all written, or none."""
+        self._require(actor, MARKERS)
+        if not marksheet.shape_ok(payload):
+            validate(payload, SCHEMAS / "marks_submit.json", "marks")
+        body = {"marks": payload["marks"], "reason": payload.get("reason")}
+        user = actor["username"]
+        return run_once(RequestPartition(self.db, code, user), f"{user}:marks:{code}", payload["request_id"], body,
+                        lambda: self._record(actor, code, payload))
+
+    def _record(self, actor: dict, code: str, payload: dict) -> dict:
+        user = actor["username"]
+        doc = self._state(code, storage.HOT_FIELDS)
+        if doc["status"] != "marking":
+            raise ServiceError("INVALID_STATE", f"marking of {code} has not opened" if doc["status"] == "setup"
+                               else f"results of {code} are final: marks can no longer change")
+        roster = self._roster(code, doc)
+        if roster.judges.get(user) not in MARKERS:
+            raise ServiceError("FORBIDDEN", f"{user} is not assigned to {code} as judge or chief expert")
+        parsed, index = storage.scheme(self.db, code, doc["scheme_version"])
+        checked, problems = marksheet.check_marks(payload["marks"], user, roster, parsed, index)
+        subs = {m.sub for m in checked}
+        projection = {"sub": 1, "locked": 1, "unlocked_before": 1}
+        if len(checked) <= 200:
+            for m in checked:
+                projection[f"{'j' if m.judgement else 'm'}.{key(m.entry)}.{m.aspect}"] = 1
+        else:
+            projection = None
+        sheets = {s["sub"]: s for s in self.db[SHEETS].find({"_id": {"$in": [sheet_id(code, s) for s in subs]}},
+                                                            projection)}
+        reason = payload.get("reason")
+        jkey = key(user)
+        writes: dict[str, dict] = {}
+        changes: list[dict] = []
+        touched_j: list = []
+        for m in checked:
+            sheet = sheets[m.sub]
+            if sheet.get("locked"):
+                problems.append(problem(f"/marks/{m.index}", f"sub-criterion {m.sub} is locked", "LOCKED"))
+                continue
+            ekey, slot = key(m.entry), str(m.aspect)
+            if m.judgement:
+                scores = ((sheet.get("j") or {}).get(ekey) or {}).get(slot) or {}
+                old = scores.get(jkey)
+                path = f"j.{ekey}.{slot}.{jkey}"
+                new_stored = m.value
+                touched_j.append((m, scores))
+            else:
+                held = ((sheet.get("m") or {}).get(ekey) or {}).get(slot)
+                old = held[0] if held else None
+                path = f"m.{ekey}.{slot}"
+                new_stored = [m.value, user]
+            if old == m.value:
+                continue
+            if old is not None and sheet.get("unlocked_before") and not reason:
+                field = "score" if m.judgement else "value"
+                problems.append(problem(f"/marks/{m.index}/{field}", f"sub-criterion {m.sub} was unlocked for a "
+                                        "correction: changing a mark needs a reason", "REASON_REQUIRED"))
+                continue
+            writes.setdefault(m.sub, {})[path] = new_stored
+            change = {"entry": m.entry, "aspect": parsed.aspects[m.aspect].id, "sub_criterion": m.sub,
+                      "type": "J" if m.judgement else "M", "old": old, "new": m.value}
+            if m.judgement:
+                change["judge"] = user
+            changes.append(change)
+        if problems:
+            problems.sort(key=lambda p: int(p["path"].split("/")[2]))
+            raise refused(problems, "marks refused")
+        for sub, sets in writes.items():
+            done = self.db[SHEETS].update_one({"_id": sheet_id(code, sub), "locked": False}, {"$set": sets})
+            if not done.matched_count:
+                raise ServiceError("INVALID_STATE", f"sub-criterion {sub} was locked meanwhile; check and resubmit")
+        if changes:
+            self._audit(code, actor, "marks", request_id=payload["request_id"], reason=reason, changes=changes)
+        limit = (doc.get("policy") or {}).get("dispute_limit", 1)
+        disputes = []
+        for m, scores in touched_j:
+            merged = {**scores, jkey: m.value}
+            if is_disputed(list(merged.values()), limit):
+                disputes.append({"entry": m.entry, "aspect": parsed.aspects[m.aspect].id,
+                                 "scores": {storage.unkey(k): v for k, v in merged.items()}})
+        return {"competition_code": code, "recorded": len(checked), "changed": len(changes),
+                "unchanged": len(checked) - len(changes), "disputes": disputes}
+
+    @rpc
+    def list_marks(self, actor: dict, code: str, filters: dict | None = None) -> dict:
+        """Marks, filtered; a judge sees only their own marks until the sub-criterion is locked."""
+        self._require(actor, SEE_ALL + MARKERS)
+        filters = {k: v for k, v in (filters or {}).items() if v}
+        doc = self._state(code)
+        if not doc.get("scheme_version") or doc["status"] == "setup":
+            return {"competition_code": code, "items": []}
+        roster = self._roster(code, doc)
+        parsed, _ = storage.scheme(self.db, code, doc["scheme_version"])
+        user, sees_all = actor["username"], actor["role"] in SEE_ALL
+        if not sees_all and actor["role"] in MARKERS and user not in roster.judges:
+            raise ServiceError("FORBIDDEN", f"{user} is not assigned to {code}")
+        wanted_entry = roster.all_entries.get(filters.get("contestant"), filters.get("contestant"))
+        query = {"code": code}
+        if filters.get("sub_criterion"):
+            query["sub"] = filters["sub_criterion"]
+        items = []
+        for sheet in self.db[SHEETS].find(query):
+            mine_only = not sees_all and not sheet.get("locked")
+            for kind in ("m", "j"):
+                for ekey, slots in (sheet.get(kind) or {}).items():
+                    entry = storage.unkey(ekey)
+                    if wanted_entry and entry != wanted_entry:
+                        continue
+                    for slot, held in slots.items():
+                        aspect = parsed.aspects[int(slot)]
+                        if filters.get("aspect") and aspect.id != filters["aspect"]:
+                            continue
+                        row = {"entry": entry, "contestants": roster.members.get(entry, [entry]),
+                               "aspect": aspect.id, "sub_criterion": sheet["sub"], "type": aspect.type,
+                               "locked": bool(sheet.get("locked"))}
+                        if kind == "m":
+                            if mine_only and held[1] != user:
+                                continue
+                            items.append({**row, "value": held[0], "entered_by": held[1]})
+                        else:
+                            for judge, score in sorted(held.items()):
+                                judge = storage.unkey(judge)
+                                if (mine_only and judge != user) or (filters.get("judge") and judge != filters["judge"]):
+                                    continue
+                                items.append({**row, "judge": judge, "score": score})
+        items.sort(key=lambda r: (r["sub_criterion"], r["entry"], r["aspect"], r.get("judge") or ""))
+        return {"competition_code": code, "items": items}
+
+    # ------------------------------------------------------- progress, disputes
+
+    def _statuses(self, code: str, doc: dict, only: str | None = None) -> tuple[list[dict], storage.Roster]:
+        if doc["status"] == "setup":
+            raise ServiceError("INVALID_STATE", f"marking of {code} has not opened")
+        roster = self._roster(code, doc)
+        parsed, index = storage.scheme(self.db, code, doc["scheme_version"])
+        query = {"code": code, **({"sub": only} if only else {})}
+        order = {s.id: i for i, s in enumerate(parsed.sub_criteria)}
+        sheets = sorted(self.db[SHEETS].find(query), key=lambda s: order.get(s["sub"], 0))
+        return [marksheet.sub_status(parsed, index, s, roster, doc["policy"]) for s in sheets], roster
+
+    @rpc
+    def progress(self, actor: dict, code: str) -> dict:
+        self._require(actor, SEE_ALL + MARKERS)
+        doc = self._state(code)
+        statuses, roster = self._statuses(code, doc)
+        totals = {k: sum(s[k] for s in statuses) for k in ("expected", "in", "missing", "partial", "disputed")}
+        return {"competition_code": code, "status": doc["status"], "entries": len(roster.members),
+                **totals, "locked": sum(s["locked"] for s in statuses), "sub_criteria_count": len(statuses),
+                "sub_criteria": [marksheet.public(s) for s in statuses]}
+
+    @rpc
+    def list_disputes(self, actor: dict, code: str) -> dict:
+        self._require(actor, SEE_ALL + MARKERS)
+        doc = self._state(code)
+        statuses, _ = self._statuses(code, doc)
+        items = [d for s in statuses for d in s["_disputed"]]
+        return {"competition_code": code, "limit": doc["policy"].get("dispute_limit"), "items": items}
+
+    # ------------------------------------------------------------- lock, unlock
+
+    @rpc
+    def lock_sub_criterion(self, actor: dict, code: str, sub_id: str) -> dict:
+        """Lock a complete sub-criterion without disputes (idempotent: a locked one stays locked)."""
+        self._require(actor, ("chief_expert", "admin"))
+        doc = self._state(code)
+        if doc["status"] != "marking":
+            raise ServiceError("INVALID_STATE", f"marking of {code} is not open")
+        self._require_chief(actor, self._roster(code, doc))
+        statuses, _ = self._statuses(code, doc, only=sub_id)
+        if not statuses:
+            raise not_found("sub-criterion", sub_id)
+        status = statuses[0]
+        if status["locked"]:
+            return marksheet.public(status)
+        if status["_missing"] or status["_disputed"]:
+            details = [{"path": f"/entries/{p['entry']}/{p['aspect']}", "problem": p["problem"]}
+                       for p in status["_missing"]]
+            details += [{"path": f"/entries/{d['entry']}/{d['aspect']}",
+                         "problem": f"in dispute: judges' scores {sorted(d['scores'].values())} differ by more than "
+                                    f"{doc['policy'].get('dispute_limit')}"} for d in status["_disputed"]]
+            raise ServiceError("RULE_VIOLATION", f"sub-criterion {sub_id} cannot be locked: {status['missing']} "
+                               f"mark(s) missing, {status['disputed']} in dispute", details[:marksheet.MAX_DETAILS])
+        self.db[SHEETS].update_one({"_id": sheet_id(code, sub_id), "locked": False},
+                                   {"$set": {"locked": True, "locked_by": actor["username"], "locked_at": utc_now()}})
+        self._audit(code, actor, "lock", sub_criterion=sub_id)
+        self._emit("marks_locked", {"competition_code": code, "sub_criterion": sub_id, "locked_by": actor["username"]})
+        return {**marksheet.public(status), "locked": True}
+
+    @rpc
+    def unlock_sub_criterion(self, actor: dict, code: str, sub_id: str, payload: dict) -> dict:
+        """Unlock for a correction (reason required); later changes there need a reason too."""
+        self._require(actor, ("chief_expert", "admin"))
+        validate(payload, SCHEMAS / "reason.json", "unlock")
+        doc = self._state(code)
+        if doc["status"] == "final":
+            raise ServiceError("INVALID_STATE", f"results of {code} are final: reopen them before unlocking")
+        if doc["status"] != "marking":
+            raise ServiceError("INVALID_STATE", f"marking of {code} is not open")
+        self._require_chief(actor, self._roster(code, doc))
+        sheet = self.db[SHEETS].find_one({"_id": sheet_id(code, sub_id)}, {"locked": 1})
+        if sheet is None:
+            raise not_found("sub-criterion", sub_id)
+        done = self.db[SHEETS].update_one({"_id": sheet_id(code, sub_id), "locked": True},
+                                          {"$set": {"locked": False, "unlocked_before": True}})
+        if not done.matched_count:
+            raise ServiceError("INVALID_STATE", f"sub-criterion {sub_id} is not locked")
+        self._audit(code, actor, "unlock", sub_criterion=sub_id, reason=payload["reason"])
+        self._emit("marks_unlocked", {"competition_code": code, "sub_criterion": sub_id,
+                                      "unlocked_by": actor["username"], "reason": payload["reason"]})
+        return {"competition_code": code, "sub_criterion": sub_id, "locked": False, "reason": payload["reason"]}
+
+    # -------------------------------------------------------------------- audit
+
+    @rpc
+    def audit(self, actor: dict, code: str, filters: dict | None = None) -> dict:
+        """Every recorded change, oldest first; filters: contestant, aspect, sub_criterion, judge, by, kind."""
+        self._require(actor, SEE_ALL)
+        filters = {k: v for k, v in (filters or {}).items() if v}
+        doc = self._state(code)
+        roster = self._roster(code, doc)
+        entry = roster.all_entries.get(filters.get("contestant"), filters.get("contestant"))
+        query = {"code": code, **({"kind": filters["kind"]} if filters.get("kind") else {}),
+                 **({"by": filters["by"]} if filters.get("by") else {})}
+        rows = []
+        for record in sorted(self.db[AUDIT].find(query), key=lambda r: r["at"]):
+            base = {"at": iso_utc(record["at"]), "by": record["by"], "role": record.get("role"),
+                    "kind": record["kind"], "reason": record.get("reason"), "request_id": record.get("request_id")}
+            if record["kind"] != "marks":
+                row = {**base, **{k: record.get(k) for k in ("sub_criterion", "version", "revision") if k in record}}
+                if (entry or filters.get("aspect") or filters.get("judge")) or (
+                        filters.get("sub_criterion") and row.get("sub_criterion") != filters["sub_criterion"]):
+                    continue
+                rows.append(row)
+                continue
+            for change in record["changes"]:
+                if ((entry and change["entry"] != entry) or (filters.get("aspect") and change["aspect"] != filters["aspect"])
+                        or (filters.get("sub_criterion") and change["sub_criterion"] != filters["sub_criterion"])
+                        or (filters.get("judge") and change.get("judge", record["by"]) != filters["judge"])):
+                    continue
+                rows.append({**base, **change})
+        limit = int(filters.get("limit") or 5000)
+        return {"competition_code": code, "count": len(rows), "items": rows[-limit:]}
+
+    # ------------------------------------------------------------------ results
+
+    @rpc
+    def finalise(self, actor: dict, code: str) -> dict:
+        """Compute and publish the final results; finalising again returns the same stored results."""
+        self._require(actor, ("chief_expert", "admin"))
+        doc = self._state(code)
+        roster = self._roster(code, doc)
+        self._require_chief(actor, roster)
+        if doc["status"] == "final":
+            return {**self._stored_results(code), "replayed": True}
+        if doc["status"] != "marking":
+            raise ServiceError("INVALID_STATE", f"marking of {code} has not opened")
+        heads = storage.sheet_heads(self.db, code)
+        open_subs = sorted(s for s, h in heads.items() if not h.get("locked"))
+        if open_subs:
+            raise ServiceError("INVALID_STATE", f"every sub-criterion must be locked first; open: {', '.join(open_subs)}",
+                               [{"path": f"/sub_criteria/{s}", "problem": "not locked"} for s in open_subs])
+        rows = self._compute(code, doc, roster, provisional=False)
+        revision = int(doc.get("results_revision") or 0) + 1
+        competition = self._event_competition(doc)
+        now = utc_now()
+        self.db[RESULTS].replace_one({"_id": code}, {"_id": code, "revision": revision, "competition": competition,
+                                                     "event": competition.get("event"), "results": rows,
+                                                     "finalised_by": actor["username"], "finalised_at": now},
+                                     upsert=True)
+        flipped = self.db[COMPETITIONS].update_one({"_id": code, "status": "marking"},
+                                                   {"$set": {"status": "final", "results_revision": revision}})
+        if not flipped.matched_count:
+            return {**self._stored_results(code), "replayed": True}
+        self._audit(code, actor, "finalise", revision=revision)
+        published = [{k: row[k] for k in PUBLISHED_FIELDS} for row in rows]
+        self._emit("results_published", {"competition": competition, "revision": revision, "results": published})
+        return {**self._stored_results(code), "replayed": False}
+
+    @rpc
+    def reopen_results(self, actor: dict, code: str, payload: dict) -> dict:
+        """Take final results back for a correction: unlock, change, relock, finalise → revision + 1."""
+        self._require(actor, ("chief_expert", "admin"))
+        validate(payload, SCHEMAS / "reason.json", "reopen")
+        doc = self._state(code)
+        self._require_chief(actor, self._roster(code, doc))
+        done = self.db[COMPETITIONS].update_one({"_id": code, "status": "final"}, {"$set": {"status": "marking"}})
+        if not done.matched_count:
+            raise ServiceError("INVALID_STATE", f"results of {code} are not final")
+        self._audit(code, actor, "reopen", reason=payload["reason"], revision=doc.get("results_revision"))
+        return {"competition_code": code, "status": "marking", "revision": doc.get("results_revision"),
+                "reason": payload["reason"]}
+
+    def _compute(self, code: str, doc: dict, roster: storage.Roster, provisional: bool) -> list[dict]:
+        parsed, _ = storage.scheme(self.db, code, doc["scheme_version"])
+        measurements, judgements = marksheet.results_input(parsed, self.db[SHEETS].find({"code": code}),
+                                                           set(roster.members))
+        people = []
+        for cid in sorted(roster.entry_of):
+            person = roster.contestants[cid]
+            entry = roster.entry_of[cid]
+            people.append({"id": cid, "delegation": delegation_label(person.get("delegation")),
+                           "team": entry if entry != cid else None})
+        try:
+            results = compute_results(parsed, measurements, judgements, people, doc["policy"], provisional=provisional)
+        except MarkingRuleViolation as error:
+            raise ServiceError("RULE_VIOLATION", f"results of {code} cannot be computed: {error.problems[0].problem}",
+                               error.details()[:marksheet.MAX_DETAILS])
+        rows = []
+        for r in results:
+            person = roster.contestants[r.contestant_id]
+            rows.append({"contestant_id": r.contestant_id, "person_key": person.get("person_key"),
+                         "masked_id": person.get("masked_id"), "name": person.get("name"),
+                         "employer": person.get("employer") or "", "delegation": person.get("delegation") or None,
+                         "employment": person.get("employment"), "current_level": person.get("skill_level"),
+                         "team": person.get("team"), "raw": format_mark(r.raw_total), "scale": r.scale,
+                         "rank": r.rank, "medal": r.medal, "medallion": r.medallion,
+                         "best_of_delegation": r.best_of_delegation, "entry_id": r.entry_id,
+                         "criterion_marks": {k: format_mark(v) for k, v in r.criterion_marks.items()},
+                         **({"missing": r.missing, "disputed": list(r.disputed)} if provisional else {})})
+        return rows
+
+    @staticmethod
+    def _event_competition(doc: dict) -> dict:
+        snap = doc.get("snapshot") or {}
+        return {"code": snap["code"], "name": snap["name"], "tier": snap["tier"], "skill": snap["skill"],
+                "level": snap.get("level"), "year": snap["year"], "team": bool(snap.get("team")),
+                "event": snap.get("event")}
+
+    def _stored_results(self, code: str) -> dict:
+        stored = self.db[RESULTS].find_one({"_id": code})
+        if stored is None:
+            raise ServiceError("INVALID_STATE", f"results of {code} are being finalised; try again shortly")
+        return {"competition_code": code, "final": True, "revision": stored["revision"],
+                "competition": stored["competition"], "finalised_by": stored["finalised_by"],
+                "finalised_at": iso_utc(stored["finalised_at"]), "results": stored["results"]}
+
+    @rpc
+    def get_results(self, actor: dict, code: str) -> dict:
+        """Final results; before that, provisional ones (missing marks as 0) for the chief expert and organisers."""
+        self._require(actor, STAFF)
+        doc = self._state(code)
+        if doc["status"] == "final":
+            return self._stored_results(code)
+        if actor["role"] not in SEE_ALL:
+            raise ServiceError("INVALID_STATE", f"results of {code} are not final yet")
+        if doc["status"] != "marking":
+            raise ServiceError("INVALID_STATE", f"marking of {code} has not opened")
+        return {"competition_code": code, "final": False, "revision": None,
+                "competition": self._event_competition(doc),
+                "results": self._compute(code, doc, self._roster(code, doc), provisional=True)}
+
+    @rpc
+    def export_results(self, actor: dict, code: str, fmt: str) -> dict:
+        if fmt not in export.FORMATS:
+            raise ServiceError("VALIDATION_FAILED", f"format must be one of {', '.join(export.FORMATS)}",
+                               [{"path": "/format", "problem": f"unknown format {fmt!r}"}])
+        answer = self.get_results(actor, code)
+        parsed, _ = storage.scheme(self.db, code, self._state(code, {"scheme_version": 1})["scheme_version"])
+        content, mimetype = export.render(fmt, answer, [c.letter for c in parsed.criteria])
+        suffix = "" if answer["final"] else "-provisional"
+        return {"filename": f"{code}-results{suffix}.{fmt}", "content_type": mimetype,
+                "content_b64": base64.b64encode(content).decode()}
+
+    @rpc
+    def event_top_score(self, actor: dict, event: str) -> dict:
+        """Top-score award of an event, over its finalised competitions (joint winners on ties)."""
+        self._require(actor, STAFF)
+        rows, competitions = [], []
+        for stored in self.db[RESULTS].find({"event": event}):
+            competitions.append(stored["_id"])
+            rows += [{**r, "id": f"{stored['_id']}/{r['contestant_id']}", "competition_code": stored["_id"]}
+                     for r in stored["results"]]
+        winners = set(top_score_award(rows))
+        return {"event": event, "competitions": sorted(competitions),
+                "winners": [{k: r.get(k) for k in ("competition_code", "contestant_id", "name", "team", "delegation",
+                                                   "raw", "scale")} for r in rows if r["id"] in winners]}
+
+    # ---------------------------------------------------- registration's events
+
+    def _on(self, event: dict, apply) -> None:
+        handle_once(self.db, event, apply)
+
+    @event_handler("registration", "competition_created")
+    def on_competition_created(self, event: dict) -> None:
+        self._on(event, lambda e: storage.apply_snapshot(self.db, e["competition"]["code"], e["competition"]))
+
+    @event_handler("registration", "competition_updated")
+    def on_competition_updated(self, event: dict) -> None:
+        self._on(event, lambda e: storage.apply_snapshot(self.db, e["competition"]["code"], e["competition"]))
+
+    @event_handler("registration", "competition_opened")
+    def on_competition_opened(self, event: dict) -> None:
+        self._on(event, lambda e: storage.apply_snapshot(self.db, e["competition"]["code"], e["competition"]))
+
+    @event_handler("registration", "competition_closed")
+    def on_competition_closed(self, event: dict) -> None:
+        self._on(event, lambda e: storage.apply_snapshot(self.db, e["competition"]["code"], e["competition"]))
+
+    @event_handler("registration", "contestant_registered")
+    def on_contestant_registered(self, event: dict) -> None:
+        self._on(event, lambda e: storage.upsert_contestant(self.db, e["competition_code"], e["contestant"]))
+
+    @event_handler("registration", "contestant_withdrawn")
+    def on_contestant_withdrawn(self, event: dict) -> None:
+        self._on(event, lambda e: storage.upsert_contestant(
+            self.db, e["competition_code"], {"contestant_id": e["contestant_id"]}, withdrawn=True))
+
+    @event_handler("registration", "judge_assigned")
+    def on_judge_assigned(self, event: dict) -> None:
+        self._on(event, lambda e: storage.upsert_judge(self.db, e["competition_code"], e["judge"]))
+
+    @event_handler("registration", "conflicts_updated")
+    def on_conflicts_updated(self, event: dict) -> None:
+        self._on(event, lambda e: storage.apply_conflicts(self.db, e["competition_code"], e["revision"], e["conflicts"]))
+
+
+PUBLISHED_FIELDS = ("contestant_id", "person_key", "masked_id", "name", "employer", "delegation", "employment",
+                    "current_level", "team", "raw", "scale", "rank", "medal", "medallion", "best_of_delegation")
 
 SERVICE = ScoringService

@@ -1,6 +1,138 @@
 """HTTP routes served by the scoring service."""
 from __future__ import annotations
 
-from services.gateway.http import Route
+import base64
+import json
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
 
+from werkzeug.wrappers import Response
+
+from services.gateway.http import Call, Route, json_response, route
+from shared.errors import ServiceError
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "scoring" / "schemas"
 ROUTES: list[Route] = []
+api = partial(route, into=ROUTES, tag="scoring")
+COMPETITION = "/competitions/<code>"
+STAFF = ("organiser", "judge", "chief_expert", "committee")
+MARKERS = ("judge", "chief_expert")
+OVERSEERS = ("organiser", "chief_expert")
+MARKING = ("organiser", "judge", "chief_expert")
+XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream")
+
+
+def _plain(value):
+    """JSON as the gateway parsed it (decimals as Decimal) with decimals as text, which RPC can carry."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _body(call: Call):
+    """The JSON body with decimals kept as their text ("0.50"); the gateway's checks on anything odd."""
+    raw = call.request.get_data(cache=True)
+    try:
+        return json.loads(raw, parse_float=str)
+    except ValueError:
+        return _plain(call.json())  # raises the gateway's MALFORMED_REQUEST envelope
+
+
+@api("PUT", COMPETITION + "/marking-scheme", ("organiser",),
+     "Upload or replace the marking scheme (JSON, or the CIS 'Marking Scheme Import' .xlsx); frozen once marking opens",
+     body="file")
+def put_marking_scheme(call: Call):
+    content, content_type = call.file()
+    code = call.params["code"]
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return json_response(call.worker.scoring.put_marking_scheme(call.actor, code, _plain(call.json())))
+    if content_type in XLSX_TYPES or call.query.get("filename", "").lower().endswith(".xlsx"):
+        return json_response(call.worker.scoring.import_marking_scheme(call.actor, code,
+                                                                       base64.b64encode(content).decode()))
+    raise ServiceError("UNSUPPORTED_MEDIA_TYPE", f"send the scheme as application/json or as an .xlsx workbook "
+                                                 f"({XLSX_TYPES[0]}), not {content_type or 'no content type'}")
+
+
+@api("GET", COMPETITION + "/marking-scheme", STAFF, "The marking scheme with its WSOS variation table")
+def get_marking_scheme(call: Call):
+    return json_response(call.worker.scoring.get_marking_scheme(call.actor, call.params["code"]))
+
+
+@api("POST", COMPETITION + "/marking/open", OVERSEERS,
+     "Open marking: freeze the scheme and take the roster (registration must be closed)", body="none")
+def open_marking(call: Call):
+    return json_response(call.worker.scoring.open_marking(call.actor, call.params["code"]))
+
+
+@api("POST", COMPETITION + "/marks", MARKERS, "Submit marks and judgement scores (all or nothing; request_id required)",
+     request_schema=str(SCHEMAS / "marks_submit.json"))
+def record_marks(call: Call):
+    return json_response(call.worker.scoring.record_marks(call.actor, call.params["code"], _body(call)))
+
+
+@api("GET", COMPETITION + "/marks", MARKING, "Marks (a judge sees only their own until the sub-criterion is locked)",
+     query=("contestant", "aspect", "sub_criterion", "judge"))
+def list_marks(call: Call):
+    return json_response(call.worker.scoring.list_marks(call.actor, call.params["code"], call.query))
+
+
+@api("GET", COMPETITION + "/disputes", MARKING, "Judgement aspects whose judges' scores differ by more than the limit")
+def list_disputes(call: Call):
+    return json_response(call.worker.scoring.list_disputes(call.actor, call.params["code"]))
+
+
+@api("GET", COMPETITION + "/progress", MARKING, "Marks expected, in, missing and disputed per sub-criterion")
+def progress(call: Call):
+    return json_response(call.worker.scoring.progress(call.actor, call.params["code"]))
+
+
+@api("POST", COMPETITION + "/sub-criteria/<sub_id>/lock", ("chief_expert",),
+     "Lock a sub-criterion (every mark in, no dispute)", body="none")
+def lock(call: Call):
+    return json_response(call.worker.scoring.lock_sub_criterion(call.actor, call.params["code"], call.params["sub_id"]))
+
+
+@api("POST", COMPETITION + "/sub-criteria/<sub_id>/unlock", ("chief_expert",),
+     "Unlock a sub-criterion for a correction (reason required)", request_schema=str(SCHEMAS / "reason.json"))
+def unlock(call: Call):
+    return json_response(call.worker.scoring.unlock_sub_criterion(call.actor, call.params["code"], call.params["sub_id"],
+                                                                  _plain(call.json())))
+
+
+@api("GET", COMPETITION + "/audit", OVERSEERS, "Audit trail of marks, locks and results",
+     query=("contestant", "aspect", "sub_criterion", "judge", "by", "kind", "limit"))
+def audit(call: Call):
+    return json_response(call.worker.scoring.audit(call.actor, call.params["code"], call.query))
+
+
+@api("POST", COMPETITION + "/results/finalise", ("chief_expert",),
+     "Finalise and publish the results (every sub-criterion locked); idempotent", body="none")
+def finalise(call: Call):
+    return json_response(call.worker.scoring.finalise(call.actor, call.params["code"]))
+
+
+@api("POST", COMPETITION + "/results/reopen", ("chief_expert",),
+     "Reopen final results for a correction (reason required); finalising again publishes revision + 1",
+     request_schema=str(SCHEMAS / "reason.json"))
+def reopen(call: Call):
+    return json_response(call.worker.scoring.reopen_results(call.actor, call.params["code"], _plain(call.json())))
+
+
+@api("GET", COMPETITION + "/results", STAFF, "Results table (?format=csv|xlsx to download)", query=("format",))
+def results(call: Call):
+    fmt = call.query.get("format", "json").lower()
+    if fmt == "json":
+        return json_response(call.worker.scoring.get_results(call.actor, call.params["code"]))
+    answer = call.worker.scoring.export_results(call.actor, call.params["code"], fmt)
+    return Response(base64.b64decode(answer["content_b64"]), mimetype=answer["content_type"].split(";")[0],
+                    headers={"Content-Disposition": f'attachment; filename="{answer["filename"]}"'})
+
+
+@api("GET", "/events/<event>/top-score", STAFF, "Top-score award of an event over its finalised competitions")
+def top_score(call: Call):
+    return json_response(call.worker.scoring.event_top_score(call.actor, call.params["event"]))
