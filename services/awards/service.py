@@ -36,7 +36,7 @@ from services.awards import exports, profiles
 from services.awards import ranking_model as rm
 from services.awards import storage
 from services.awards.domain import workflow
-from services.awards.domain.candidates import achievement_from_result
+from services.awards.domain.candidates import achievement_from_result, as_record
 from services.awards.domain.eligibility import check_eligibility
 from services.awards.domain.honours import honours_for_result, titles_held_from
 from services.awards.domain.policy import Policy, default_policy_document, validate_policy
@@ -549,7 +549,7 @@ class AwardsService:
     # ------------------------------------------------------------------------- scoring
 
     def _candidate(self, rnd: dict, policy: Policy, person: dict, nomination: dict | None) -> tuple[dict, dict]:
-        record = json.loads(person["scoring_input"])
+        record = as_record(json.loads(person["scoring_input"]))  # converted once, read by both checks
         reasons = check_eligibility(policy, rnd["programme"], record, rnd["year"])
         score = score_candidate(policy, rnd["programme"], record, rnd["year"])
         key = person["_id"]
@@ -578,13 +578,21 @@ class AwardsService:
                 continue  # the full ranking will see the new data
             policy = policy_at(rnd["policy_version"])
             noms = storage.get_many(storage.nominations(), [f"{rnd['_id']}:{k}" for k in persons])
-            docs, rows = [], {}
+            docs, rows, dropped = [], {}, []
             for key, person in persons.items():
                 doc, row = self._candidate(rnd, policy, person, noms.get(f"{rnd['_id']}:{key}"))
-                docs.append(doc)
+                (docs.append(doc) if self._kept(row) else dropped.append(doc["_id"]))
                 rows[key] = row
             storage.put_many(storage.candidates(), docs)
+            if dropped:
+                storage.candidates().delete_many({"_id": {"$in": dropped}})
             self._merge_rows(rnd, rows)
+
+    @staticmethod
+    def _kept(row: dict) -> bool:
+        """Score + breakdown documents are kept for nominees; everyone else's score lives in the ranked rows
+        and a breakdown shown for them (suggestions) is computed when asked for."""
+        return row.get("nom") is not None
 
     def _rank_round(self, rnd: dict) -> dict:
         """Score every known person for the round and rebuild its ranked lists (a full re-rank)."""
@@ -593,7 +601,8 @@ class AwardsService:
         docs, rows = [], []
         for person in storage.people().find({}, PERSON_PROJECTION):
             doc, row = self._candidate(rnd, policy, person, noms.get(person["_id"]))
-            docs.append(doc)
+            if self._kept(row):
+                docs.append(doc)
             rows.append(row)
         storage.candidates().delete_many({"round_id": rnd["_id"]})
         for start in range(0, len(docs), storage.BATCH * 5):
@@ -826,10 +835,10 @@ class AwardsService:
         rows, total, before, after = self._page(rnd, "nominees", page, per_page, filters)
         cut_after = (ranking.get("cut_line") or {}).get("cut_after")
         items = self._items(round_id, rows, before, after, cut_after)
-        excluded = storage.read_chunks(round_id, "excluded", [0]) if ranking.get("excluded_chunks") else []
+        excluded = storage.read_chunks(round_id, "excluded", [0])[:20] if ranking.get("excluded_chunks") else []
         return {"round": self._round_view(rnd), "filters": filters, "page": page, "per_page": per_page,
                 "total": total, "cut_line": ranking.get("cut_line"), "items": items,
-                "not_ranked": self._items(round_id, excluded[:MAX_PER_PAGE], None, None, None),
+                "not_ranked": self._items(round_id, excluded, None, None, None),  # the first 20; all in the export
                 "not_ranked_total": ranking.get("excluded_count", 0),
                 "order": "total score, then best single achievement, then most recent achievement year, "
                          "then person key; positions are those of the whole list even when filtered"}
@@ -886,6 +895,13 @@ class AwardsService:
         keys = [r["k"] for r in rows]
         cands = storage.get_many(storage.candidates(), [f"{round_id}:{k}" for k in keys])
         noms = storage.get_many(storage.nominations(), [f"{round_id}:{k}" for k in keys])
+        missing = [k for k in keys if f"{round_id}:{k}" not in cands]
+        if missing:  # not nominated: the breakdown is computed now
+            rnd = self._round(round_id)
+            policy = policy_at(rnd["policy_version"])
+            for key, person in storage.get_many(storage.people(), missing, PERSON_PROJECTION).items():
+                doc, _ = self._candidate(rnd, policy, person, None)
+                cands[doc["_id"]] = doc
         items = []
         for index, row in enumerate(rows):
             prev_row = rows[index - 1] if index else before
