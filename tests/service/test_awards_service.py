@@ -140,3 +140,29 @@ def test_policy_versions(service):
     with pytest.raises(ServiceError) as forbidden:
         service.put_policy(ORGANISER, document)
     assert forbidden.value.code == "FORBIDDEN"
+
+
+def test_approvals_cannot_exceed_the_budget_and_unknown_rounds_are_not_found(service):
+    people = [key() for _ in range(2)]
+    for person in people:
+        service.save_person(ORGANISER, profile(person))
+    rid = service.open_round(COMMITTEE, {"programme": "master_studio", "year": 2024, "quota": 5, "budget_yuan": 100000,
+                                         "amount_per_person_yuan": 100000})["round_id"]
+    start = (date.today() - timedelta(days=10)).isoformat()
+    for person in people:
+        service.nominate(ORGANISER, rid, {"person_key": person, "channel": "association", "nominator": "市焊接协会"})
+        for step in ({"action": "shortlist"}, {"action": "review"},
+                     {"action": "publicise", "notice_start": start}):
+            service.decide(COMMITTEE, rid, person, step)
+    service.decide(COMMITTEE, rid, people[0], {"action": "approve"})
+    with pytest.raises(ServiceError) as over:
+        service.decide(COMMITTEE, rid, people[1], {"action": "approve"})
+    assert over.value.code == "RULE_VIOLATION" and "budget" in over.value.message
+    assert service.get_round(COMMITTEE, rid)["approved_sum_yuan"] == 100000
+    with pytest.raises(ServiceError) as missing:
+        service.list_nominees(COMMITTEE, "no-such-round", {})
+    assert missing.value.code == "NOT_FOUND"
+    with pytest.raises(ServiceError) as forbidden:
+        service.list_nominees(ORGANISER, rid, {})
+    assert forbidden.value.code == "FORBIDDEN"
+    assert service.decide(COMMITTEE, rid, people[1], {"action": "reject", "why": "over budget"})["status"] == "rejected"
