@@ -67,7 +67,7 @@ def sheet_id(code: str, sub_id: str) -> str:
 
 NEW_STATE = {"status": "setup", "snapshot": None, "snapshot_revision": 0, "scheme_version": 0, "roster_version": 0,
              "conflicts": [], "conflicts_revision": 0, "results_revision": 0}
-HOT_FIELDS = {"status": 1, "scheme_version": 1, "roster_version": 1, "policy": 1, "snapshot.team": 1}
+HOT_FIELDS = {"status": 1, "scheme_version": 1, "roster_version": 1, "policy.dispute_limit": 1, "snapshot.team": 1}
 
 
 def ensure_state(database, code: str) -> None:

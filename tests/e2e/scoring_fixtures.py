@@ -34,20 +34,26 @@ def small_scheme() -> dict:
     }
 
 
-def big_scheme(aspects: int = 300, per_sub: int = 30, judgement_every: int = 3) -> dict:
-    """``aspects`` aspects of max 100/aspects in subs of ``per_sub``; every third one a judgement aspect."""
-    max_mark = Decimal(100) / aspects
-    assert max_mark == max_mark.quantize(Decimal("0.01")), "choose a count that divides 100 in cents"
-    subs = []
-    for s in range(aspects // per_sub):
+def big_scheme(subs: int = 10, per_sub: int = 30) -> dict:
+    """``subs × per_sub`` aspects, every third a judgement aspect (max 0.50 × (100/subs/per_sub × 3/2)).
+
+    With the default 300 aspects: 200 measurement aspects of 0.25 (step 0.25) and 100 judgement
+    aspects of 0.50, 100.00 in all.
+    """
+    count = subs * per_sub
+    unit = Decimal(100) / (count + count // 3)  # M weigh one unit, J two
+    assert unit == unit.quantize(Decimal("0.01")) and count % 3 == 0, "choose counts that divide 100 in cents"
+    subs_json = []
+    for s in range(subs):
         items = []
         for a in range(per_sub):
-            judgement = (s * per_sub + a) % judgement_every == judgement_every - 1
+            judgement = (s * per_sub + a) % 3 == 2
+            mark = str(unit * 2 if judgement else unit)
             items.append({"type": "J" if judgement else "M", "description": f"aspect {s}.{a}", "wsos_section": 1,
-                          "max_mark": str(max_mark), **({"descriptors": DESCRIPTORS} if judgement else {})})
-        subs.append({"id": f"A{s + 1}", "name": f"Module {s + 1}", "aspects": items})
+                          "max_mark": mark, **({"descriptors": DESCRIPTORS} if judgement else {"step": str(unit)})})
+        subs_json.append({"id": f"A{s + 1}", "name": f"Module {s + 1}", "aspects": items})
     return {"wsos_sections": [{"number": 1, "name": "All", "marks": 100}],
-            "criteria": [{"letter": "A", "name": "Everything", "mark": 100}], "sub_criteria": subs}
+            "criteria": [{"letter": "A", "name": "Everything", "mark": 100}], "sub_criteria": subs_json}
 
 
 def person_key(text: str) -> str:
