@@ -548,7 +548,8 @@ class AwardsService:
 
     # ------------------------------------------------------------------------- scoring
 
-    def _candidate(self, rnd: dict, policy: Policy, person: dict, nomination: dict | None) -> tuple[dict, dict]:
+    def _candidate(self, rnd: dict, policy: Policy, person: dict, nomination: dict | None,
+                   breakdown: bool = False) -> tuple[dict, dict]:
         record = as_record(json.loads(person["scoring_input"]))  # converted once, read by both checks
         reasons = check_eligibility(policy, rnd["programme"], record, rnd["year"])
         score = score_candidate(policy, rnd["programme"], record, rnd["year"])
@@ -556,9 +557,11 @@ class AwardsService:
         doc = {"_id": f"{rnd['_id']}:{key}", "round_id": rnd["_id"], "person_key": key,
                "eligible": not reasons, "reasons": [r.to_dict() for r in reasons],
                "total": str(score.total), "score": float(score.total), "best": float(score.best_achievement_points),
-               "latest_year": score.latest_achievement_year, "lines": [line.to_dict() for line in score.lines],
+               "latest_year": score.latest_achievement_year,
                "policy_version": policy.version, "weights_fingerprint": score.weights_fingerprint,
                "updated_at": utc_now()}
+        if nomination is not None or breakdown:  # the breakdown lines are built only where they are kept
+            doc["lines"] = [line.to_dict() for line in score.lines]
         row = {"k": key, "n": person.get("name") or "", "m": person.get("masked_id"), "e": person.get("employer"),
                "i": person.get("industry"), "d": person.get("district"), "sk": person.get("skills") or [],
                "t": doc["total"], "s": doc["score"], "b": doc["best"], "y": doc["latest_year"],
@@ -900,7 +903,7 @@ class AwardsService:
             rnd = self._round(round_id)
             policy = policy_at(rnd["policy_version"])
             for key, person in storage.get_many(storage.people(), missing, PERSON_PROJECTION).items():
-                doc, _ = self._candidate(rnd, policy, person, None)
+                doc, _ = self._candidate(rnd, policy, person, None, breakdown=True)
                 cands[doc["_id"]] = doc
         items = []
         for index, row in enumerate(rows):
