@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 from mongoengine.errors import NotUniqueError
 
@@ -32,6 +31,7 @@ from services.registration.domain.identity import mask_resident_id, person_key
 from services.registration.domain.roster_import import additions_from_rows, clean_contestant, parse_roster
 from services.registration.storage import Competition, Contestant
 from shared import outbox
+from shared.entrypoints import rpc
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
 from shared.events import utc_now

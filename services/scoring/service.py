@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.scoring import export, marksheet, storage
@@ -30,6 +30,7 @@ from services.scoring.domain.scheme import load_scheme, scheme_to_json, wsos_var
 from services.scoring.marksheet import delegation_label, key, problem
 from services.scoring.storage import AUDIT, COMPETITIONS, RESULTS, SHEETS, sheet_id
 from shared import outbox
+from shared.entrypoints import rpc
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, iso_utc, utc_now
