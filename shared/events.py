@@ -12,7 +12,7 @@ from typing import Callable
 
 from pymongo.errors import DuplicateKeyError
 
-from shared.validation import SHARED_SCHEMAS, load_schema, schema_problems
+from shared.validation import SHARED_SCHEMAS, schema_problems
 
 EVENT_SCHEMAS = SHARED_SCHEMAS / "events"
 SCHEMA_VERSION = 1

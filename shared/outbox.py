@@ -11,6 +11,9 @@ import logging
 from datetime import timedelta
 from typing import Callable
 
+from nameko.events import EventDispatcher
+from nameko.timer import timer
+
 from shared.events import new_event, utc_now
 
 log = logging.getLogger(__name__)
@@ -40,3 +43,19 @@ def flush(db, dispatch: Dispatch, older_than_seconds: float = 5.0, limit: int = 
     cutoff = utc_now() - timedelta(seconds=older_than_seconds)
     pending = db["outbox"].find({"sent": False, "at": {"$lt": cutoff}}).sort("at", 1).limit(limit)
     return sum(_send(db, dispatch, doc["name"], doc["event"]) for doc in pending)
+
+
+class OutboxPublisher:
+    """Service mixin: ``_emit`` records and dispatches an event; a timer resends what is left.
+
+    The class using it names its database dependency ``db``.
+    """
+
+    dispatch = EventDispatcher()
+
+    def _emit(self, name: str, payload: dict) -> dict:
+        return emit(self.db, self.dispatch, name, payload)
+
+    @timer(interval=5)
+    def flush_outbox(self) -> None:
+        flush(self.db, self.dispatch)

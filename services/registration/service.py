@@ -9,14 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
-from nameko.extensions import DependencyProvider
-from nameko.timer import timer
 from mongoengine.errors import NotUniqueError
 
 from services.registration import storage
@@ -30,7 +26,8 @@ from services.registration.domain.errors import ENVELOPE_CODE, RegistrationRuleE
 from services.registration.domain.identity import mask_resident_id, person_key
 from services.registration.domain.roster_import import additions_from_rows, clean_contestant, parse_roster
 from services.registration.storage import Competition, Contestant
-from shared import outbox
+from shared.clock import ShanghaiToday
+from shared.outbox import OutboxPublisher
 from shared.entrypoints import rpc
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
@@ -39,15 +36,7 @@ from shared.idempotency import run_once
 from shared.validation import validate
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ORGANISERS = ("organiser", "admin")
-
-
-class Clock(DependencyProvider):
-    """Today's date in Shanghai, the calendar registration deadlines are written in."""
-
-    def get_dependency(self, worker_ctx):
-        return lambda: datetime.now(SHANGHAI).date()
 
 
 def rule_error(error: RegistrationRuleError) -> ServiceError:
@@ -77,22 +66,14 @@ def domain_contestant(doc: Contestant) -> DomainContestant:
                             employment=doc.employment, team=doc.team, contestant_id=doc.contestant_id)
 
 
-class RegistrationService:
+class RegistrationService(OutboxPublisher):
     name = "registration"
 
     config = Config()
     db = MongoDatabase(storage.ALIAS)
-    dispatch = EventDispatcher()
-    today = Clock()
+    today = ShanghaiToday()
 
     # ----------------------------------------------------------------- plumbing
-
-    def _emit(self, name: str, payload: dict) -> None:
-        outbox.emit(self.db, self.dispatch, name, payload)
-
-    @timer(interval=5)
-    def flush_outbox(self):
-        outbox.flush(self.db, self.dispatch)
 
     @property
     def _person_secret(self) -> bytes:

@@ -15,9 +15,8 @@ import uuid
 from pathlib import Path
 
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import event_handler
 from nameko.rpc import RpcProxy
-from nameko.timer import timer
 
 from services.scoring import export, marksheet, storage
 from services.scoring.domain.cis_import import parse_cis_xlsx
@@ -29,7 +28,7 @@ from services.scoring.domain.results import compute_results, top_score_award
 from services.scoring.domain.scheme import load_scheme, scheme_to_json, wsos_variation, wsos_warnings
 from services.scoring.marksheet import delegation_label, key, problem
 from services.scoring.storage import AUDIT, COMPETITIONS, RESULTS, SHEETS, sheet_id
-from shared import outbox
+from shared.outbox import OutboxPublisher
 from shared.entrypoints import rpc
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
@@ -71,22 +70,14 @@ class RequestPartition:
         return self.collection
 
 
-class ScoringService:
+class ScoringService(OutboxPublisher):
     name = "scoring"
 
     config = Config()
     db = MongoDatabase(storage.ALIAS)
-    dispatch = EventDispatcher()
     registration = RpcProxy("registration")
 
     # ----------------------------------------------------------------- plumbing
-
-    def _emit(self, name: str, payload: dict) -> None:
-        outbox.emit(self.db, self.dispatch, name, payload)
-
-    @timer(interval=5)
-    def flush_outbox(self):
-        outbox.flush(self.db, self.dispatch)
 
     @rpc
     def health(self) -> dict:
