@@ -128,7 +128,7 @@ class RegistrationService(OutboxPublisher):
                 "skill_level": data["skill_level"], "team_size": data["team_size"], "start_date": data["start_date"],
                 "end_date": data["end_date"], "registration_deadline": data["registration_deadline"],
                 "capacity": data["capacity"], "conflict_relations": data["conflict_relations"],
-                "venue": data["venue"], "status": data["status"]}
+                "venue": data["venue"], "status": data["status"], "selection_trial": data["selection_trial"]}
 
     @rpc
     def list_competitions(self, actor: dict, filters: dict | None = None) -> dict:

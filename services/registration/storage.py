@@ -1,7 +1,7 @@
 """Registration's documents and the queries it needs. Only this service stores resident ID numbers."""
 from __future__ import annotations
 
-from mongoengine import (DateTimeField, DictField, Document, IntField, ListField,
+from mongoengine import (BooleanField, DateTimeField, DictField, Document, IntField, ListField,
                          StringField)
 
 ALIAS = "registration"
@@ -21,6 +21,7 @@ class Competition(Document):
     capacity = IntField(null=True)
     conflict_relations = ListField(StringField())
     event = StringField(null=True)
+    selection_trial = BooleanField(default=False)
     venue = StringField(null=True)
     status = StringField(required=True, default="draft")
     revision = IntField(default=1)
@@ -29,7 +30,8 @@ class Competition(Document):
     updated_at = DateTimeField()
 
     FIELDS = ("code", "name", "tier", "skill", "skill_level", "team_size", "start_date", "end_date",
-              "registration_deadline", "capacity", "conflict_relations", "event", "venue", "status", "revision")
+              "registration_deadline", "capacity", "conflict_relations", "event", "selection_trial", "venue", "status",
+              "revision")
 
     def as_dict(self) -> dict:
         return {f: getattr(self, f) for f in self.FIELDS}

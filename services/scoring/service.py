@@ -565,7 +565,7 @@ class ScoringService(OutboxPublisher):
         snap = doc.get("snapshot") or {}
         return {"code": snap["code"], "name": snap["name"], "tier": snap["tier"], "skill": snap["skill"],
                 "level": snap.get("level"), "year": snap["year"], "team": bool(snap.get("team")),
-                "event": snap.get("event")}
+                "event": snap.get("event"), "selection_trial": bool(snap.get("selection_trial"))}
 
     def _stored_results(self, code: str) -> dict:
         stored = self.db[RESULTS].find_one({"_id": code})

@@ -231,3 +231,11 @@ def test_bulk_rows_without_delegation_or_employment_stay_unknown(organiser_api, 
     assert contestant["delegation"] is None and contestant["employment"] is None
     event = databases["registration"]["outbox"].find_one({"name": "contestant_registered", "event.contestant.contestant_id": contestant["contestant_id"]})
     check_event("contestant_registered", event["event"])
+
+
+def test_a_worldskills_selection_trial_says_so_in_its_events(organiser_api, databases):
+    code = open_competition(organiser_api, tier="worldskills", selection_trial=True)["code"]
+    assert organiser_api.get(f"/competitions/{code}").json()["selection_trial"] is True
+    opened = databases["registration"]["outbox"].find_one({"name": "competition_opened", "event.competition.code": code})
+    assert opened["event"]["competition"]["selection_trial"] is True
+    assert_error(organiser_api.patch(f"/competitions/{code}", json={"selection_trial": False}), 409, "INVALID_STATE")

@@ -13,7 +13,7 @@ Status machine (registration status; marking and results belong to the scoring s
   idempotency keys take care of retried commands).
 
 Frozen fields: once a competition has been open, the fields that decide who may register and what
-the result means stay fixed: tier, skill, team size and skill level. ``start_date`` may move only
+the result means stay fixed: tier, skill, team size, skill level and whether it is a selection trial. ``start_date`` may move only
 within its year, because the competition year drives the WorldSkills age limit. Name, venue, end
 date, deadline, capacity and conflict relations stay editable (capacity never below the entries
 already registered; while open, the deadline never before today).
@@ -91,6 +91,7 @@ class Competition:
     venue: str | None = None
     skill_level: int | None = None
     conflict_relations: tuple[str, ...] = CONFLICT_RELATIONS
+    selection_trial: bool = False  # a selection trial (选拔赛) for the event of its tier
 
     @property
     def is_team(self) -> bool:
@@ -104,7 +105,7 @@ class Competition:
 
 #: Fields an organiser may edit (``code`` is the identity, ``status`` moves by transitions).
 EDITABLE_FIELDS = ("name", "tier", "skill", "start_date", "registration_deadline", "end_date",
-                   "capacity", "team_size", "venue", "skill_level", "conflict_relations")
+                   "capacity", "team_size", "venue", "skill_level", "conflict_relations", "selection_trial")
 #: Fields that stay editable once registration has been open.
 EDITABLE_AFTER_OPENING = frozenset({"name", "venue", "end_date", "registration_deadline",
                                     "capacity", "conflict_relations", "start_date"})
@@ -314,6 +315,7 @@ def competition_from_dict(data: Mapping[str, Any]) -> Competition:
         venue=data.get("venue"),
         skill_level=data.get("skill_level"),
         conflict_relations=CONFLICT_RELATIONS if relations is None else tuple(relations),
+        selection_trial=bool(data.get("selection_trial", False)),
     )
 
 

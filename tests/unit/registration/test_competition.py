@@ -180,3 +180,24 @@ def test_edits_may_arrive_as_plain_json_values():
     errors = check_update(competition(), {"end_date": "soon", "skill": {"code": "x"}}, TODAY)
     assert [(e.code, e.path) for e in errors] == [
         (Code.INVALID_FIELD, "/end_date"), (Code.INVALID_FIELD, "/skill")]
+
+
+def test_selection_trial_is_frozen_once_registration_opened():
+    from datetime import date
+
+    from services.registration.domain.competition import (Competition, Skill, apply_update,
+                                                          competition_from_dict, competition_to_dict)
+    from services.registration.domain.errors import RegistrationRuleError
+
+    trial = Competition(code="WS-T", name="世赛选拔赛", tier="worldskills", skill=Skill("17", "Web"),
+                        start_date=date(2030, 3, 1), registration_deadline=date(2030, 2, 1),
+                        selection_trial=True)
+    assert competition_from_dict(competition_to_dict(trial)).selection_trial is True
+    assert apply_update(trial, {"selection_trial": False}, date(2030, 1, 1)).selection_trial is False
+    opened = competition_from_dict({**competition_to_dict(trial), "status": "open"})
+    try:
+        apply_update(opened, {"selection_trial": False}, date(2030, 1, 1))
+    except RegistrationRuleError as error:
+        assert error.code == "FIELD_FROZEN" and error.path == "/selection_trial"
+    else:
+        raise AssertionError("a selection trial cannot stop being one once open")
