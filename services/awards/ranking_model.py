@@ -14,6 +14,7 @@ and its cut line).
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
@@ -37,6 +38,39 @@ def ordered(rows: Iterable[dict]) -> list[dict]:
     for index, row in enumerate(result):
         row["p"] = index + 1
         row["tc"] = counts[row["t"]]
+    return result
+
+
+def numbered(rows: list[dict], chunk_size: int | None = None) -> set[int]:
+    """Number rows already in order 1..n and count how many share each total (as ``ordered`` does).
+
+    Returns the chunks of ``chunk_size`` positions holding a row whose position or tie count
+    changed, or a row that had none (new); with the rows removed from the end, that is every chunk
+    whose stored text can differ (``storage.write_list`` re-encodes only those).
+    """
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["t"]] = counts.get(row["t"], 0) + 1
+    touched: set[int] = set()
+    for index, row in enumerate(rows):
+        position, tied = index + 1, counts[row["t"]]
+        if row.get("p") != position or row.get("tc") != tied:
+            row["p"], row["tc"] = position, tied
+            if chunk_size:
+                touched.add(index // chunk_size)
+    return touched
+
+
+def merged(rows: list[dict], changed: dict[str, dict | None]) -> list[dict]:
+    """``rows`` (in order) with the rows of the keys in ``changed`` taken out and their new rows
+    (None: none) put in place: the same list ``ordered`` gives for the whole, without sorting it.
+
+    The order is total (the person key decides last), so inserting each new row by bisection
+    gives exactly the position a full sort would.
+    """
+    result = [row for row in rows if row["k"] not in changed]
+    for row in sorted((r for r in changed.values() if r is not None), key=order_key):
+        bisect.insort(result, row, key=order_key)
     return result
 
 

@@ -42,7 +42,7 @@ from services.awards.domain.honours import honours_for_result, titles_held_from
 from services.awards.domain.policy import Policy, default_policy_document, validate_policy
 from services.awards.domain.programmes import programme_funding
 from services.awards.domain.results import Competition, ContestantResult
-from services.awards.domain.scoring import score_candidate
+from services.awards.domain.scoring import programme_weights_fingerprint, score_candidate, score_summary
 from shared import outbox
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
@@ -550,17 +550,23 @@ class AwardsService:
 
     def _candidate(self, rnd: dict, policy: Policy, person: dict, nomination: dict | None,
                    breakdown: bool = False) -> tuple[dict, dict]:
-        record = as_record(json.loads(person["scoring_input"]))  # converted once, read by both checks
-        reasons = check_eligibility(policy, rnd["programme"], record, rnd["year"])
-        score = score_candidate(policy, rnd["programme"], record, rnd["year"])
+        data = json.loads(person["scoring_input"])
         key = person["_id"]
+        if nomination is not None or breakdown:  # the breakdown lines are built only where they are kept
+            record = as_record(data)  # converted once, read by both checks
+            reasons = check_eligibility(policy, rnd["programme"], record, rnd["year"])
+            score = score_candidate(policy, rnd["programme"], record, rnd["year"])
+            total, best, latest = score.total, score.best_achievement_points, score.latest_achievement_year
+        else:  # the same figures from the round's lookup tables, without lines
+            reasons = check_eligibility(policy, rnd["programme"], data, rnd["year"])
+            total, best, latest = score_summary(policy, rnd["programme"], data, rnd["year"]).as_tuple()
         doc = {"_id": f"{rnd['_id']}:{key}", "round_id": rnd["_id"], "person_key": key,
                "eligible": not reasons, "reasons": [r.to_dict() for r in reasons],
-               "total": str(score.total), "score": float(score.total), "best": float(score.best_achievement_points),
-               "latest_year": score.latest_achievement_year,
-               "policy_version": policy.version, "weights_fingerprint": score.weights_fingerprint,
+               "total": str(total), "score": float(total), "best": float(best), "latest_year": latest,
+               "policy_version": policy.version,
+               "weights_fingerprint": programme_weights_fingerprint(policy, rnd["programme"]),
                "updated_at": utc_now()}
-        if nomination is not None or breakdown:  # the breakdown lines are built only where they are kept
+        if nomination is not None or breakdown:
             doc["lines"] = [line.to_dict() for line in score.lines]
         row = {"k": key, "n": person.get("name") or "", "m": person.get("masked_id"), "e": person.get("employer"),
                "i": person.get("industry"), "d": person.get("district"), "sk": person.get("skills") or [],
@@ -586,7 +592,7 @@ class AwardsService:
                 doc, row = self._candidate(rnd, policy, person, noms.get(f"{rnd['_id']}:{key}"))
                 (docs.append(doc) if self._kept(row) else dropped.append(doc["_id"]))
                 rows[key] = row
-            storage.put_many(storage.candidates(), docs)
+            storage.put_candidates(docs)
             if dropped:
                 storage.candidates().delete_many({"_id": {"$in": dropped}})
             self._merge_rows(rnd, rows)
@@ -600,44 +606,60 @@ class AwardsService:
     def _rank_round(self, rnd: dict) -> dict:
         """Score every known person for the round and rebuild its ranked lists (a full re-rank)."""
         policy = policy_at(rnd["policy_version"])
-        noms = {n["person_key"]: n for n in storage.nominations().find({"round_id": rnd["_id"]})}
+        noms = {n["person_key"]: n for n in storage.scan(storage.nominations(), {"round_id": rnd["_id"]})}
         docs, rows = [], []
-        for person in storage.people().find({}, PERSON_PROJECTION):
+        for person in storage.scan(storage.people(), projection=PERSON_PROJECTION):
             doc, row = self._candidate(rnd, policy, person, noms.get(person["_id"]))
             if self._kept(row):
                 docs.append(doc)
             rows.append(row)
         storage.candidates().delete_many({"round_id": rnd["_id"]})
-        for start in range(0, len(docs), storage.BATCH * 5):
-            storage.candidates().insert_many(docs[start:start + storage.BATCH * 5], ordered=False)
+        storage.insert_candidates(docs)
         return self._store_lists(rnd, rows, full=True)
 
     def _merge_rows(self, rnd: dict, changed: dict[str, dict]) -> dict:
+        """Move the ``changed`` rows in the stored lists: the same lists as ranking every row again
+        (``_store_lists`` over all rows), found by bisection in the stored order instead of a sort."""
         ranking = rnd.get("ranking") or {}
         packed = {name: storage.read_packed(rnd["_id"], name, ranking.get(f"{name}_chunks", 0))
                   for name in ("field", "nominees", "excluded")}
         # the field holds every eligible person; excluded the nominees who are not in the running
-        rows = {r["k"]: r for name in ("field", "excluded") for chunk in packed[name] for r in json.loads(chunk)}
-        rows.update(changed)
-        return self._store_lists(rnd, list(rows.values()), full=False, old_packed=packed)
+        old_field = [r for chunk in packed["field"] for r in json.loads(chunk)]
+        field = rm.merged(old_field, {k: (r if r["ok"] else None) for k, r in changed.items()})
+        touched = rm.numbered(field, storage.CHUNK_SIZE)
+        nominees = [dict(r) for r in field if rm.in_running(r)]
+        rm.numbered(nominees)
+        excluded = [r for chunk in packed["excluded"] for r in json.loads(chunk) if r["k"] not in changed]
+        excluded = rm.ordered(excluded + [dict(r) for r in changed.values() if self._excluded(r)])
+        return self._write_lists(rnd, {"field": field, "nominees": nominees, "excluded": excluded}, packed,
+                                 {"field": touched})
+
+    @staticmethod
+    def _excluded(row: dict) -> bool:
+        """Nominees not in the running: not eligible, or ruled out (ineligible/rejected)."""
+        return bool(row.get("nom")) and not (row["ok"] and rm.in_running(row))
 
     def _store_lists(self, rnd: dict, rows: list[dict], full: bool, old_packed: dict | None = None) -> dict:
         for row in rows:
             row.pop("p", None)
             row.pop("tc", None)
         field = rm.ordered([r for r in rows if r["ok"]])
-        nominees = rm.ordered([dict(r) for r in field if rm.in_running(r)])
-        excluded = rm.ordered([dict(r) for r in rows if r.get("nom") and not (r["ok"] and rm.in_running(r))])
+        nominees = [dict(r) for r in field if rm.in_running(r)]  # in the field's order already
+        rm.numbered(nominees)
+        excluded = rm.ordered([dict(r) for r in rows if self._excluded(r)])
+        return self._write_lists(rnd, {"field": field, "nominees": nominees, "excluded": excluded}, old_packed)
+
+    def _write_lists(self, rnd: dict, lists: dict[str, list[dict]], old_packed: dict | None = None,
+                     touched: dict[str, set[int]] | None = None) -> dict:
         ranking = rnd.get("ranking") or {}
         counts = {}
-        for name, items in (("field", field), ("nominees", nominees), ("excluded", excluded)):
+        for name, items in lists.items():
             counts[f"{name}_chunks"] = storage.write_list(rnd["_id"], name, items, ranking.get(f"{name}_chunks", 0),
-                                                          (old_packed or {}).get(name))
+                                                          (old_packed or {}).get(name), (touched or {}).get(name))
             counts[f"{name}_count"] = len(items)
+        nominees = lists["nominees"]
         line = rm.cut_line(nominees, rnd.get("quota"), rnd.get("budget_yuan"), rnd.get("amount_per_person_yuan"))
         policy = policy_at(rnd["policy_version"])
-        from services.awards.domain.scoring import programme_weights_fingerprint
-
         new_ranking = {**counts, "state": "current", "cut_line": line, "ranked_at": utc_now(),
                        "weights_fingerprint": programme_weights_fingerprint(policy, rnd["programme"]),
                        "policy_version": policy.version}
@@ -691,7 +713,7 @@ class AwardsService:
         nomination = storage.nominations().find_one({"_id": nomination["_id"]})
         self._emit_decision(rnd, nomination, step, person)
         doc, row = self._candidate(rnd, policy, person, nomination)
-        storage.put_many(storage.candidates(), [doc])
+        storage.put_candidates([doc])
         if (rnd.get("ranking") or {}).get("state") != "stale":
             self._merge_rows(rnd, {key: row})
         return self._nominee_view(nomination, doc)
@@ -798,7 +820,7 @@ class AwardsService:
         self._emit_decision(rnd, nomination, step, person)
         self._rescore([person_key])
         rnd = self._round(round_id)
-        candidate = storage.candidates().find_one({"_id": f"{round_id}:{person_key}"})
+        candidate = storage.unpacked_candidate(storage.candidates().find_one({"_id": f"{round_id}:{person_key}"}))
         return self._nominee_view(nomination, candidate)
 
     @staticmethod
@@ -896,7 +918,7 @@ class AwardsService:
 
     def _items(self, round_id: str, rows: list[dict], before, after, cut_after) -> list[dict]:
         keys = [r["k"] for r in rows]
-        cands = storage.get_many(storage.candidates(), [f"{round_id}:{k}" for k in keys])
+        cands = storage.get_candidates([f"{round_id}:{k}" for k in keys])
         noms = storage.get_many(storage.nominations(), [f"{round_id}:{k}" for k in keys])
         missing = [k for k in keys if f"{round_id}:{k}" not in cands]
         if missing:  # not nominated: the breakdown is computed now

@@ -31,7 +31,7 @@ index ``(round_id, eligible, score desc, best desc, latest_year desc, person_key
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from mongoengine import (BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField,
                          StringField)
@@ -141,7 +141,8 @@ class Candidate(Document):
     latest_year = IntField()
     eligible = BooleanField()
     total = StringField()
-    lines = ListField(DictField())
+    lines = ListField(DictField())  # documents written before ``lines_json``
+    lines_json = StringField()  # the breakdown lines, packed (see ``packed_candidate``)
     reasons = ListField(DictField())
 
 
@@ -194,6 +195,24 @@ def get_many(collection, ids: Iterable[str], projection: dict | None = None) -> 
     return found
 
 
+def scan(collection, filter: dict | None = None, projection: dict | None = None,
+         batch: int = BATCH) -> Iterator[dict]:
+    """Every document matching ``filter``, read as ``_id`` batches rather than one long cursor.
+
+    The ``_id`` values come from one ``distinct`` over an ``_id``-only projection (covered by the
+    ``_id`` index, or by the filter's index, on MongoDB), then each batch is a ``get_many``. The
+    in-process engine's cursor copies its whole result list for every document it returns
+    (quadratic: about 40 s for 100,000 documents) and its collection-level ``distinct`` copies every
+    whole document; this way reading a collection stays linear on both engines.
+    """
+    ids = sorted(collection.find(filter or {}, {"_id": 1}).distinct("_id"))
+    for start in range(0, len(ids), batch):
+        found = get_many(collection, ids[start:start + batch], projection)
+        for ident in ids[start:start + batch]:
+            if ident in found:
+                yield found[ident]
+
+
 def put_many(collection, docs: Iterable[dict]) -> None:
     """Replace (or insert) each document by its ``_id``: one unordered bulk write per batch."""
     docs = list(docs)
@@ -201,6 +220,45 @@ def put_many(collection, docs: Iterable[dict]) -> None:
         batch = docs[start:start + BATCH]
         if batch:
             collection.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in batch], ordered=False)
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def packed_candidate(doc: dict) -> dict:
+    """A candidate document as stored: the breakdown lines as one JSON string (``lines_json``).
+
+    A breakdown is a dozen lines of a dozen fields each; stored packed it is one value to write
+    and read (a whole round of nominees is rewritten on every re-rank) and is only ever read whole.
+    """
+    if not isinstance(doc.get("lines"), list):
+        return doc
+    packed = {k: v for k, v in doc.items() if k != "lines"}
+    packed["lines_json"] = json.dumps(doc["lines"], ensure_ascii=False, separators=(",", ":"))
+    return packed
+
+
+def unpacked_candidate(doc: dict | None) -> dict | None:
+    """A stored candidate document with its ``lines`` as a list again (older documents already are)."""
+    if doc is None or "lines_json" not in doc:
+        return doc
+    doc = dict(doc)
+    doc["lines"] = json.loads(doc.pop("lines_json"))
+    return doc
+
+
+def put_candidates(docs: Iterable[dict]) -> None:
+    put_many(candidates(), [packed_candidate(d) for d in docs])
+
+
+def insert_candidates(docs: list[dict]) -> None:
+    """Insert new candidate documents (a round being ranked from scratch) in large batches."""
+    for start in range(0, len(docs), BATCH * 5):
+        candidates().insert_many([packed_candidate(d) for d in docs[start:start + BATCH * 5]], ordered=False)
+
+
+def get_candidates(ids: Iterable[str]) -> dict[str, dict]:
+    return {k: unpacked_candidate(v) for k, v in get_many(candidates(), ids).items()}
 
 
 # --------------------------------------------------------------------------- ranking chunks
@@ -232,11 +290,18 @@ def read_packed(round_id: str, list_name: str, chunks: int) -> list[str]:
 
 
 def write_list(round_id: str, list_name: str, rows: list[dict], old_chunks: int,
-               old_packed: list[str] | None = None) -> int:
-    """Store ``rows`` (already ordered, positions set) in chunks; chunks that did not change are not written."""
+               old_packed: list[str] | None = None, touched: set[int] | None = None) -> int:
+    """Store ``rows`` (already ordered, positions set) in chunks; chunks that did not change are not written.
+
+    ``touched`` (with ``old_packed``): the only chunks whose rows can differ from the stored ones
+    (see ``ranking_model.numbered``); the others are not even encoded. The last chunk is always
+    encoded (rows may have left the end of the list)."""
     count = (len(rows) + CHUNK_SIZE - 1) // CHUNK_SIZE
     changed = []
     for n in range(count):
+        if touched is not None and old_packed is not None and n not in touched and n < len(old_packed) \
+                and n != count - 1:
+            continue
         packed = json.dumps(rows[n * CHUNK_SIZE:(n + 1) * CHUNK_SIZE], ensure_ascii=False, separators=(",", ":"))
         if old_packed is not None and n < len(old_packed) and old_packed[n] == packed:
             continue

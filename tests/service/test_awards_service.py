@@ -166,3 +166,33 @@ def test_approvals_cannot_exceed_the_budget_and_unknown_rounds_are_not_found(ser
         service.list_nominees(ORGANISER, rid, {})
     assert forbidden.value.code == "FORBIDDEN"
     assert service.decide(COMMITTEE, rid, people[1], {"action": "reject", "why": "over budget"})["status"] == "rejected"
+
+
+def _stored_lists(rid):
+    rnd = storage.rounds().find_one({"_id": rid})
+    ranking = rnd["ranking"]
+    lists = {name: storage.read_packed(rid, name, ranking[f"{name}_chunks"]) for name in ("field", "nominees", "excluded")}
+    counts = {k: v for k, v in ranking.items() if k.endswith(("_count", "_chunks"))}
+    return lists, counts, ranking["cut_line"]
+
+
+def test_rows_moved_by_events_are_stored_exactly_as_a_full_re_rank_stores_them(service):
+    people = [key() for _ in range(24)]
+    for index, person in enumerate(people):
+        service.save_person(ORGANISER, profile(person, patents=index % 4, union_member=index % 5 != 0,
+                                               name=f"候选{index}"))
+    rid = service.open_round(COMMITTEE, {"programme": "shanghai_craftsman", "year": 2024, "quota": 5})["round_id"]
+    for person in people[:12]:
+        service.nominate(ORGANISER, rid, {"person_key": person, "channel": "employer"})
+    service.decide(COMMITTEE, rid, people[1], {"action": "reject", "why": "withdrawn"})
+    newcomers = [key() for _ in range(3)]
+    publish(service, results("INC" + key()[:8], [row(p, rank) for rank, p in enumerate(people[::2] + newcomers, 1)]))
+    publish(service, results("INC" + key()[:8], [row(p, rank) for rank, p in enumerate(people[5:9], 1)],
+                             tier="worldskills", year=2022))
+    service.save_person(ORGANISER, profile(people[3], union_member=False))  # leaves the field
+    incremental = _stored_lists(rid)
+    service._rank_round(storage.rounds().find_one({"_id": rid}))
+    assert _stored_lists(rid) == incremental
+    listing = service.list_nominees(COMMITTEE, rid, {"per_page": 50})
+    assert all(item["lines"] for item in listing["items"])
+    assert [i["person_key"] for i in listing["not_ranked"]]  # the rejected and the ineligible nominees

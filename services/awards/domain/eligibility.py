@@ -27,11 +27,21 @@ def check_eligibility(
 ) -> list[Reason]:
     """Every reason ``record`` is not eligible for ``programme`` in ``round_year``; empty = eligible."""
     policy = as_policy(policy)
-    record = as_record(record)
+    record = _profile(record)
     spec = policy.programme(programme)
     context = _Context(policy, spec, record, round_year)
     reasons = [_CHECKS[check["kind"]](context, check) for check in spec["eligibility"]]
     return [reason for reason in reasons if reason is not None]
+
+
+def _profile(record: CandidateRecord | Mapping[str, Any]) -> CandidateRecord:
+    """The record the checks read. Every check reads the profile (membership, level, titles,
+    funding, service) and none reads the evidence that is scored (achievements, innovation awards),
+    so a plain dict is converted without it: that is most of the work of converting a record.
+    A check that needs the evidence must take it out of this exclusion."""
+    if isinstance(record, CandidateRecord):
+        return record
+    return as_record({**record, "achievements": (), "innovation_awards": ()})
 
 
 class _Context:

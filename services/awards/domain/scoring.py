@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Mapping
 
-from .candidates import Achievement, CandidateRecord, InnovationAward, as_record
+from .candidates import Achievement, CandidateRecord, HeldTitle, InnovationAward, as_record
 from .eligibility import title_matches
 from .policy import Policy, as_policy, fingerprint
 
@@ -303,3 +303,201 @@ def score_delta(before: Score | None, after: Score) -> ScoreDelta:
 
 def _line_key(line: ScoreLine) -> tuple[str, str, Decimal, Decimal]:
     return (line.kind, line.source, line.weight, line.points)
+
+
+# ---------------------------------------------------------------------------------------------
+# totals without the breakdown (ranking a whole round)
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """What ranking reads of a :class:`Score`: exactly ``total``, ``best_achievement_points`` and
+    ``latest_achievement_year`` of the full score, without building its lines."""
+
+    total: Decimal
+    best_achievement_points: Decimal
+    latest_achievement_year: int | None
+
+    def as_tuple(self) -> tuple[Decimal, Decimal, int | None]:
+        return self.total, self.best_achievement_points, self.latest_achievement_year
+
+
+def _cents(value: Decimal) -> int:
+    """A points value (2 places) as whole hundredths: exact, so sums of cents are sums of lines."""
+    return int(value.scaleb(2))
+
+
+def cents_to_points(cents: int) -> Decimal:
+    """Whole hundredths back to points with 2 places, as ``sum(line.points)`` would show them."""
+    return Decimal(cents).scaleb(-2)
+
+
+class ScoreTables:
+    """The weights of one programme for one round year, turned into lookup tables once.
+
+    :meth:`summary` computes, in whole hundredths of a point, the same total, best achievement
+    and latest achievement year as :func:`score_candidate` (same rules: best result per
+    competition, recency window and decay, best-n, titles counted once, caps), without building
+    lines. Each table entry is computed by the very functions that build the lines
+    (``points``, ``achievement_base_points``), so the figures are identical by construction;
+    records with unusual value types fall back to the full score.
+    """
+
+    def __init__(self, policy: Policy, programme: str, round_year: int):
+        self.policy, self.programme, self.round_year = policy, programme, round_year
+        weights = policy.programme(programme)["weights"]
+        spec = weights["achievements"]
+        self._tiers = spec["tiers"]
+        self._best_n = spec.get("best_n")
+        self._window = spec.get("window_years")
+        factor = spec.get("recency_factor_per_year")
+        self._factor = None if factor is None else Decimal(str(factor))
+        self._base: dict[tuple, tuple[int, Decimal]] = {}
+        self._decayed: dict[tuple[Decimal, int], int] = {}
+        self._title_weights = weights["titles"]
+        self._titles: dict[tuple, tuple[str, int]] = {}
+        self._level_weights = weights["levels"]
+        self._levels: dict[int, int] = {}
+        self._counted = {name: (_cents(points(weights[name]["per_unit"])), weights[name].get("max_counted"))
+                         for name in ("years_of_service", "patents", "apprentices")}
+        innovation = weights["innovation_awards"]
+        self._innovation_by_level = innovation.get("by_level", {})
+        self._innovation_default = innovation["default_points"]
+        self._innovation_max = innovation.get("max_counted")
+        self._innovation: dict[Any, int] = {}
+
+    # table entries, computed on first use by the functions that build the lines
+
+    def _base_points(self, tier: str, medal: Any, medallion: bool, rank: Any) -> tuple[int, Decimal]:
+        key = (tier, medal, medallion, rank)
+        found = self._base.get(key)
+        if found is None:
+            probe = Achievement(competition_code="", competition_name="", tier=tier, skill="", level=None, year=0,
+                                rank=rank, medal=medal, medallion=medallion)
+            base, _ = achievement_base_points(self._tiers.get(tier), probe)
+            found = self._base[key] = (_cents(base), base)
+        return found
+
+    def _after_decay(self, base: Decimal, age: int) -> int:
+        key = (base, age)
+        found = self._decayed.get(key)
+        if found is None:
+            found = self._decayed[key] = _cents(points(base * self._factor ** age))
+        return found
+
+    def _title(self, code: Any, name_zh: Any) -> tuple[str, int]:
+        key = (code, name_zh)
+        found = self._titles.get(key)
+        if found is None:
+            held = HeldTitle(code=code, name_zh=name_zh)
+            weight = next((w for w in self._title_weights if title_matches(held, w)), None)
+            found = self._titles[key] = ((weight["code"], _cents(points(weight["points"]))) if weight
+                                         else (held.label, 0))
+        return found
+
+    def _level(self, level: int) -> int:
+        found = self._levels.get(level)
+        if found is None:
+            found = self._levels[level] = _cents(points(self._level_weights.get(str(level), 0)))
+        return found
+
+    def _innovation_points(self, level: Any) -> int:
+        found = self._innovation.get(level)
+        if found is None:
+            found = self._innovation[level] = _cents(points(self._innovation_by_level.get(level, self._innovation_default)))
+        return found
+
+    def _counted_points(self, name: str, quantity: int | None) -> int:
+        per_unit, cap = self._counted[name]
+        if quantity is None:
+            return 0
+        return per_unit * (quantity if cap is None else min(quantity, cap))
+
+    # the summary
+
+    def summary_cents(self, data: Mapping[str, Any]) -> tuple[int, int, int | None]:
+        """(total, best achievement) in hundredths and the latest scoring year of a record given as
+        the plain dict :meth:`CandidateRecord.from_dict` reads."""
+        years = data.get("years_of_service")
+        level = data.get("current_level")
+        if not (years is None or type(years) is int) or not (level is None or type(level) is int):
+            return self._from_full_score(data)
+        round_year = self.round_year
+        best_per_competition: dict[str, tuple[int, Decimal, int]] = {}
+        for a in data.get("achievements") or ():
+            year = int(a["year"])
+            if year > round_year:
+                continue
+            cents, base = self._base_points(a["tier"], a.get("medal"), bool(a.get("medallion", False)), a.get("rank"))
+            code = a["competition_code"]
+            known = best_per_competition.get(code)
+            if known is None or cents > known[0]:
+                best_per_competition[code] = (cents, base, year)
+        window, factor = self._window, self._factor
+        counted: list[tuple[int, int]] = []
+        uncounted = 0
+        for cents, base, year in best_per_competition.values():
+            age = round_year - year
+            if window is not None and age >= window:
+                uncounted += 1
+                continue
+            if factor is not None and age > 0:
+                cents = self._after_decay(base, age)
+            counted.append((cents, year))
+        counted.sort(reverse=True)  # the lines' order: points, then year (the source only orders equals)
+        kept = counted if self._best_n is None else counted[:self._best_n]
+        achievements = sum(c for c, _ in kept)
+        values = [c for c, _ in kept] + [0] * (uncounted + len(counted) - len(kept))
+        best = max(values) if values else 0
+        latest = max((y for c, y in kept if c > 0), default=None)
+
+        titles = 0
+        seen: set[str] = set()
+        for held in data.get("titles") or ():
+            year = held.get("year")
+            if year is not None and year > round_year:
+                continue
+            key, cents = self._title(held.get("code"), held.get("name_zh"))
+            if key not in seen:
+                seen.add(key)
+                titles += cents
+
+        innovation = []
+        for award in data.get("innovation_awards") or ():
+            year = int(award["year"])
+            if year <= round_year:
+                innovation.append(self._innovation_points(award.get("level")))
+        innovation.sort(reverse=True)
+        if self._innovation_max is not None:
+            innovation = innovation[:self._innovation_max]
+
+        total = (achievements + titles + (0 if level is None else self._level(level)) + sum(innovation)
+                 + self._counted_points("years_of_service", years)
+                 + self._counted_points("patents", int(data.get("patents") or 0))
+                 + self._counted_points("apprentices", int(data.get("apprentices") or 0)))
+        return total, best, latest
+
+    def _from_full_score(self, data: Mapping[str, Any]) -> tuple[int, int, int | None]:
+        score = score_candidate(self.policy, self.programme, data, self.round_year)
+        return _cents(score.total), _cents(score.best_achievement_points), score.latest_achievement_year
+
+    def summary(self, record: CandidateRecord | Mapping[str, Any]) -> ScoreSummary:
+        data = record.to_dict() if isinstance(record, CandidateRecord) else record
+        total, best, latest = self.summary_cents(data)
+        return ScoreSummary(cents_to_points(total), cents_to_points(best), latest)
+
+
+def score_tables(policy: Policy | Mapping[str, Any], programme: str, round_year: int) -> ScoreTables:
+    """The lookup tables of ``programme`` for ``round_year`` (built once per policy object)."""
+    policy = as_policy(policy)
+    return policy.memo(("score_tables", programme, round_year), lambda: ScoreTables(policy, programme, round_year))
+
+
+def score_summary(
+    policy: Policy | Mapping[str, Any],
+    programme: str,
+    record: CandidateRecord | Mapping[str, Any],
+    round_year: int,
+) -> ScoreSummary:
+    """Total, best achievement and latest achievement year of :func:`score_candidate`, without lines."""
+    return score_tables(policy, programme, round_year).summary(record)

@@ -56,3 +56,66 @@ def test_a_sheet_with_unknown_columns_or_no_person_key_is_refused(policy):
     key = "a" * 64
     rows, problems = profiles.parse_profiles(f"人员标识,姓名\n{key},甲\n{key},乙\n".encode(), "x.csv", policy)
     assert problems == [{"path": "/rows/3/人员标识", "row": 3, "column": "人员标识", "problem": "the same person as row 2"}]
+
+
+def _row(rng, i: int) -> dict:
+    total = rng.choice((10, 20, 25, 30, 31, 40)) + rng.choice((0, 0, 0.5))
+    return {"k": f"{i:064x}", "n": f"n{i}", "t": f"{total:.2f}", "s": float(total), "b": float(rng.choice((0, 5, 10))),
+            "y": rng.choice((None, 2019, 2020, 2023)), "ok": True}
+
+
+def test_an_incremental_merge_gives_the_order_and_stored_text_of_a_full_sort():
+    import json
+
+    chunk = 7
+    rng = random.Random(11)
+    for trial in range(60):
+        rows = {f"{i:064x}": _row(rng, i) for i in range(rng.randint(0, 80))}
+        old = rm.ordered([dict(r) for r in rows.values()])
+        old_packed = [json.dumps(old[n:n + chunk], ensure_ascii=False, separators=(",", ":"))
+                      for n in range(0, len(old), chunk)]
+        changed: dict = {}
+        for _ in range(rng.randint(0, 12)):
+            i = rng.randint(0, 100)  # existing people and new ones
+            k = f"{i:064x}"
+            changed[k] = None if rng.random() < 0.25 else _row(rng, i)  # None: leaves the list
+        if trial % 10 == 0 and old:  # the last ones leave: only the end of the list changes
+            changed = {old[-1]["k"]: None}
+        after = {k: r for k, r in rows.items() if k not in changed} | {k: r for k, r in changed.items() if r}
+        full = rm.ordered([dict(r) for r in after.values()])
+        decoded = [r for text in old_packed for r in json.loads(text)]
+        merged = rm.merged(decoded, {k: (dict(r) if r else None) for k, r in changed.items()})
+        touched = rm.numbered(merged, chunk)
+        assert merged == full
+        assert [list(r) for r in merged] == [list(r) for r in full]  # same keys in the same order
+        count = (len(merged) + chunk - 1) // chunk
+        for n in range(count):
+            text = json.dumps(merged[n * chunk:(n + 1) * chunk], ensure_ascii=False, separators=(",", ":"))
+            if n not in touched and n < len(old_packed) and n != count - 1:  # what write_list leaves as stored
+                assert text == old_packed[n]
+
+
+def test_numbered_leaves_the_order_and_counts_ties():
+    rows = [{"k": "a", "t": "2.00"}, {"k": "b", "t": "1.00"}, {"k": "c", "t": "1.00"}]
+    assert rm.numbered(rows, 2) == {0, 1}
+    assert [(r["p"], r["tc"]) for r in rows] == [(1, 1), (2, 2), (3, 2)]
+    assert rm.numbered(rows, 2) == set()  # nothing moved
+
+
+def test_eligibility_of_a_plain_record_equals_that_of_the_converted_record(policy):
+    from services.awards.domain.candidates import as_record
+    from services.awards.domain.eligibility import check_eligibility
+
+    rng = random.Random(5)
+    for i in range(300):
+        record = {"person_key": f"{i:064x}", "name": str(i), "union_member": rng.choice((True, False, None)),
+                  "front_line": rng.choice((True, False, None)), "current_level": rng.choice((None, 1, 2, 3, 5)),
+                  "years_of_service": rng.choice((None, 3, 20)), "still_in_post": rng.choice((True, False, None)),
+                  "chief_technician_funded_year": rng.choice((None, 2020)), "studio_funded_year": rng.choice((None, 2021)),
+                  "titles": rng.sample([{"name_zh": "全国技术能手", "year": 2019}, {"code": "shanghai_craftsman", "year": 2022},
+                                        {"code": "shanghai_outstanding_technical_expert", "year": 2030}], rng.randint(0, 3)),
+                  "innovation_awards": [{"name": "x", "year": 2020, "level": "municipal"}],
+                  "achievements": [achievement("municipal_class_1", 2020, 1)]}
+        for programme in policy.programme_codes:
+            assert check_eligibility(policy, programme, record, 2024) == \
+                check_eligibility(policy, programme, as_record(record), 2024)
