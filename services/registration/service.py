@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from nameko.dependency_providers import Config
+from nameko.events import event_handler
 from mongoengine.errors import NotUniqueError
 
 from services.registration import storage
@@ -31,7 +32,7 @@ from shared.outbox import OutboxPublisher
 from shared.entrypoints import rpc
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
-from shared.events import utc_now
+from shared.events import handle_once, utc_now
 from shared.idempotency import run_once
 from shared.validation import validate
 
@@ -297,6 +298,12 @@ class RegistrationService(OutboxPublisher):
                 "conflicts": [{"judge": c.judge, "contestant_id": c.contestant_id, "reasons": list(c.reasons)}
                               for c in self._derive_conflicts(doc)],
                 "conflicts_revision": counter.revision if counter else 0}
+
+    @event_handler("scoring", "marking_opened")
+    def on_marking_opened(self, event: dict) -> None:
+        """From now on the roster is what the judges mark: registration may not reopen."""
+        handle_once(self.db, event, lambda e: Competition.objects(code=e["competition_code"]).update_one(
+            set__marking_started=True))
 
     # ------------------------------------------------------------ judges, conflicts
 

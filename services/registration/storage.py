@@ -22,6 +22,7 @@ class Competition(Document):
     conflict_relations = ListField(StringField())
     event = StringField(null=True)
     selection_trial = BooleanField(default=False)
+    marking_started = BooleanField(default=False)
     venue = StringField(null=True)
     status = StringField(required=True, default="draft")
     revision = IntField(default=1)
@@ -34,7 +35,7 @@ class Competition(Document):
               "revision")
 
     def as_dict(self) -> dict:
-        return {f: getattr(self, f) for f in self.FIELDS}
+        return {**{f: getattr(self, f) for f in self.FIELDS}, "marking_started": self.marking_started}
 
     def snapshot(self) -> dict:
         """The competition as events carry it (``level``: the level it is set at)."""
@@ -42,6 +43,7 @@ class Competition(Document):
         data["level"] = data.pop("skill_level")
         data["team"] = self.team_size > 1
         data["year"] = int(self.start_date[:4])
+        del data["marking_started"]
         return data
 
 

@@ -81,3 +81,53 @@ def test_openapi_lists_every_route(anonymous_api):
     assert doc["openapi"].startswith("3.1")
     assert "post" in doc["paths"]["/api/v1/auth/tokens"]
     assert doc["paths"]["/api/v1/users"]["post"]["requestBody"]["content"]["application/json"]["schema"]["required"] == ["username", "password", "role"]
+
+
+def test_openapi_documents_every_route_with_its_request_schema(anonymous_api):
+    from services.gateway.routes import all_routes
+
+    doc = anonymous_api.get("/openapi.json").json()
+    for r in all_routes():
+        path = "/api/v1" + r.path.replace("<", "{").replace(">", "}")
+        operation = doc["paths"][path][r.method.lower()]
+        assert operation["summary"], path
+        if r.request_schema:
+            assert operation["requestBody"]["content"]["application/json"]["schema"]["type"] == "object", path
+        if r.roles is not None:
+            assert operation["security"] == [{"bearer": []}], path
+    assert len({op["operationId"] for ops in doc["paths"].values() for op in ops.values()}) == len(all_routes())
+
+
+GARBAGE_BODIES = [b"", b"{", b"[]", b"null", b'"text"', b"42", b'{"unknown": {"deep": [1, 2]}}', b"{}",
+                  b'{"request_id": 5, "marks": "all"}', "{\"name\": \"\u0000\ud800\"}".encode("utf-8", "surrogatepass")]
+
+
+def test_no_route_answers_garbage_with_a_server_error(admin_api):
+    """Every operation, as admin (past every role check), fed malformed bodies and unknown ids."""
+    from services.gateway.routes import all_routes
+
+    for r in all_routes():
+        path = r.path.replace("<code>", "NOPE404").replace("<", "").replace(">", "")
+        for body in GARBAGE_BODIES if r.method in ("POST", "PUT", "PATCH") else [b""]:
+            reply = admin_api.request(r.method, path, data=body, headers={"Content-Type": "application/json"})
+            assert reply.status_code < 500 or reply.status_code == 503 and r.path == "/health", (r.method, path, body, reply.text)
+            if reply.status_code >= 400:
+                assert set(reply.json()["error"]) == {"code", "message", "details"}, (r.method, path, reply.text)
+
+
+def test_garbage_against_a_real_competition_in_marking_changes_nothing(admin_api, organiser_api, make_user):
+    from services.gateway.routes import all_routes
+    from tests.e2e.scoring_fixtures import marked_competition
+
+    c = marked_competition(organiser_api, make_user, contestants=2)
+    before = {p: admin_api.get(f"/competitions/{c['code']}{p}").json() for p in ("", "/contestants", "/judges", "/progress")}
+    for r in all_routes():
+        if "<code>" not in r.path or r.method == "GET" or r.body == "none":
+            continue
+        path = r.path.replace("<code>", c["code"]).replace("<contestant_id>", "nobody").replace("<sub_id>", "A1")
+        for body in GARBAGE_BODIES:
+            reply = admin_api.request(r.method, path, data=body, headers={"Content-Type": "application/json"})
+            assert reply.status_code in (400, 403, 404, 409, 415, 422), (r.method, path, body, reply.text)
+    after = {p: admin_api.get(f"/competitions/{c['code']}{p}").json() for p in before}
+    assert after == before
+    assert_error(admin_api.post(f"/competitions/{c['code']}/open"), 409, "INVALID_STATE")  # marking has begun

@@ -90,3 +90,19 @@ def test_roster_snapshot_gives_scoring_what_it_needs_without_id_numbers(service)
     assert snapshot["conflicts"] == [{"judge": "judge-y", "contestant_id": contestant["contestant_id"], "reasons": ["same_employer"]}]
     assert snapshot["conflicts_revision"] >= 1
     assert body["id_number"] not in str(snapshot)
+
+
+def test_registration_cannot_reopen_once_marking_has_begun(service):
+    from shared.events import new_event
+
+    code = service.create_competition(ORGANISER, competition_payload())["code"]
+    service.change_status(ORGANISER, code, "open")
+    service.change_status(ORGANISER, code, "closed")
+    event = new_event("marking_opened", {"competition_code": code, "scheme_version": 1, "sub_criteria": ["A1"],
+                                         "entries": 3, "opened_by": "chief-1"})
+    service.on_marking_opened(event)
+    service.on_marking_opened(event)  # redelivered: no harm
+    with pytest.raises(ServiceError) as refused:
+        service.change_status(ORGANISER, code, "open")
+    assert refused.value.code == "INVALID_STATE" and "marking has begun" in refused.value.message
+    assert service.get_competition(ORGANISER, code)["status"] == "closed"

@@ -6,7 +6,8 @@ Status machine (registration status; marking and results belong to the scoring s
 
 - ``draft -> open`` needs a complete, consistent competition and ``today <= registration_deadline``.
 - ``open -> closed`` is always allowed (an organiser may close early).
-- ``closed -> open`` (reopen) only while ``today <= registration_deadline``. A deliberate late
+- ``closed -> open`` (reopen) only while ``today <= registration_deadline`` and before the scoring
+  service has opened marking on the roster. A deliberate late
   reopening takes two acts: extend the deadline (allowed while closed), then reopen. Nothing moves
   back to ``draft``: once open, contestants may exist that were admitted under the frozen fields.
 - Asking for the status a competition already has is an ``INVALID_TRANSITION`` (the service's
@@ -92,6 +93,7 @@ class Competition:
     skill_level: int | None = None
     conflict_relations: tuple[str, ...] = CONFLICT_RELATIONS
     selection_trial: bool = False  # a selection trial (选拔赛) for the event of its tier
+    marking_started: bool = False  # the scoring service opened marking on this roster
 
     @property
     def is_team(self) -> bool:
@@ -169,6 +171,9 @@ def check_transition(competition: Competition, target: str, today: date) -> list
             Code.INVALID_TRANSITION, f"a {current} competition cannot become {target}", "/status")]
     if target != CompetitionStatus.OPEN:
         return []
+    if competition.marking_started:
+        return [RegistrationRuleError(
+            Code.INVALID_TRANSITION, "marking has begun on this roster: registration cannot reopen", "/status")]
     errors = check_competition(competition)
     if today > competition.registration_deadline:
         errors.append(RegistrationRuleError(
@@ -316,6 +321,7 @@ def competition_from_dict(data: Mapping[str, Any]) -> Competition:
         skill_level=data.get("skill_level"),
         conflict_relations=CONFLICT_RELATIONS if relations is None else tuple(relations),
         selection_trial=bool(data.get("selection_trial", False)),
+        marking_started=bool(data.get("marking_started", False)),
     )
 
 
