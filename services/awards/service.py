@@ -24,11 +24,8 @@ import uuid
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
-from nameko.events import EventDispatcher, event_handler
-from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from nameko.events import event_handler
 from nameko.timer import timer
 from pymongo.errors import DuplicateKeyError
 
@@ -43,7 +40,9 @@ from services.awards.domain.policy import Policy, default_policy_document, valid
 from services.awards.domain.programmes import programme_funding
 from services.awards.domain.results import Competition, ContestantResult
 from services.awards.domain.scoring import programme_weights_fingerprint, score_candidate, score_summary
-from shared import outbox
+from shared.clock import ShanghaiToday
+from shared.entrypoints import rpc
+from shared.outbox import OutboxPublisher
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, iso_utc, utc_now
@@ -52,7 +51,6 @@ from shared.validation import validate
 
 log = logging.getLogger(__name__)
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALIAS = storage.ALIAS
 
 COMMITTEE = ("committee", "admin")
@@ -70,11 +68,6 @@ WORKFLOW_CODES = {"ILLEGAL_TRANSITION": "INVALID_STATE", "UNKNOWN_STATUS": "INVA
 _POLICIES: dict[int, Policy] = {}  # stored versions never change, so they are cached per process
 
 
-class Clock(DependencyProvider):
-    """Today's date in Shanghai (notice periods are calendar days there)."""
-
-    def get_dependency(self, worker_ctx):
-        return lambda: datetime.now(SHANGHAI).date()
 
 
 # ------------------------------------------------------------------------------------ policy
@@ -155,21 +148,13 @@ PERSON_PROJECTION = {"scoring_input": 1, "name": 1, "masked_id": 1, "employer": 
 # ------------------------------------------------------------------------------------ service
 
 
-class AwardsService:
+class AwardsService(OutboxPublisher):
     name = "awards"
 
     db = MongoDatabase(ALIAS)
-    dispatch = EventDispatcher()
-    today = Clock()
+    today = ShanghaiToday()
 
     # ------------------------------------------------------------------------- plumbing
-
-    def _emit(self, name: str, payload: dict) -> None:
-        outbox.emit(self.db, self.dispatch, name, payload)
-
-    @timer(interval=5)
-    def flush_outbox(self):
-        outbox.flush(self.db, self.dispatch)
 
     @timer(interval=2)
     def rank_stale_rounds(self):

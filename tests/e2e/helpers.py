@@ -1,6 +1,7 @@
 """Builders the end-to-end tests share: competitions, contestants and judges made over HTTP."""
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import date, timedelta
 
@@ -13,6 +14,16 @@ def assert_error(reply, status: int, code: str) -> dict:
     assert body["error"]["code"] == code, body
     assert body["error"]["message"]
     return body["error"]
+
+
+def wait_for(fetch, ready, seconds: float = 15.0):
+    """Poll ``fetch()`` until ``ready(reply)`` or the time is up; events arrive asynchronously."""
+    deadline = time.monotonic() + seconds
+    while True:
+        reply = fetch()
+        if ready(reply) or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.1)
 
 
 def unique_code(prefix: str = "C") -> str:

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from decimal import Decimal
 
-from tests.e2e.helpers import open_competition, person, register
+from tests.e2e.helpers import open_competition, register
 
 DESCRIPTORS = {"0": "Below industry standard", "1": "Meets industry standard",
                "2": "Meets and in specific respects exceeds", "3": "Excellent"}

@@ -1,6 +1,5 @@
 """The awards API end to end: policy, results from the broker, profiles, imports, rounds, decisions."""
 import io
-import time
 from datetime import date, timedelta
 
 import openpyxl
@@ -9,7 +8,7 @@ from nameko.standalone.events import event_dispatcher
 
 from shared.events import new_event
 from tests.e2e.awards_fixtures import key, profile, results, row
-from tests.e2e.helpers import assert_error
+from tests.e2e.helpers import assert_error, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +20,6 @@ def publish(amqp_uri, payload):
     event = new_event("results_published", payload)
     event_dispatcher({"AMQP_URI": amqp_uri})("scoring", "results_published", event)
     return event
-
-
-def wait_for(fetch, ready, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        reply = fetch()
-        if ready(reply) or time.monotonic() > deadline:
-            return reply
-        time.sleep(0.1)
 
 
 def test_policy_versions_over_http(committee_api, organiser_api, make_user):

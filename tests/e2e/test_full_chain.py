@@ -5,16 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 
+from tests.e2e.helpers import wait_for
 from tests.e2e.scoring_fixtures import marked_competition
-
-
-def wait_for(fetch, ready, seconds: float = 15.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        reply = fetch()
-        if ready(reply) or time.monotonic() > deadline:
-            return reply
-        time.sleep(0.1)
 
 
 def mark_and_finalise(c: dict) -> dict:

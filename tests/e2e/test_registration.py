@@ -4,8 +4,7 @@ from datetime import date
 
 import openpyxl
 
-from tests.e2e.helpers import (assert_error, competition_payload, open_competition, person, register,
-                               unique_code)
+from tests.e2e.helpers import assert_error, competition_payload, open_competition, person, register
 
 
 def test_organiser_creates_lists_reads_and_opens_a_competition(organiser_api):
