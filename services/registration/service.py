@@ -226,7 +226,13 @@ class RegistrationService(OutboxPublisher):
 
         ``known_problems`` (rows that could not be read) are reported together with the rule
         problems of the readable rows, so one upload lists every bad row.
+
+        Capacity and team sizes are checked against the roster as read, so the write only stands
+        if nobody changed the roster meanwhile: ``roster_version`` (read with ``doc``, before the
+        roster) is advanced after the insert with a compare-and-set, and the loser of a race takes
+        its rows back. No transaction is needed.
         """
+        version = doc.roster_version
         competition = domain_competition(doc)
         existing = [domain_contestant(c) for c in storage.active_contestants(doc.code)]
         additions = additions_from_rows(rows, self._person_secret)
@@ -238,10 +244,14 @@ class RegistrationService(OutboxPublisher):
         docs = [self._new_contestant(actor, doc.code, row, batch) for row in rows]
         try:
             Contestant.objects.insert(docs, load_bulk=False)
-        except Exception:
+        except NotUniqueError:
             Contestant.objects(import_batch=batch).delete()
             raise ServiceError("DUPLICATE", f"{what}: a contestant was registered meanwhile by another request; "
                                             "nothing was registered, try again")
+        if not Competition.objects(code=doc.code, roster_version=version).update_one(inc__roster_version=1):
+            Contestant.objects(import_batch=batch).delete()
+            raise ServiceError("CONFLICT", f"{what}: the roster of {doc.code} changed while this request was checked; "
+                                           "nothing was registered, try again")
         for contestant in docs:
             self._emit("contestant_registered", {"competition_code": doc.code, "contestant": contestant.event_view()})
         self._emit_conflicts(doc)
@@ -273,6 +283,7 @@ class RegistrationService(OutboxPublisher):
             raise not_found("contestant", contestant_id)
         if doc.status == "withdrawn":
             return doc.public()
+        Competition.objects(code=code).update_one(inc__roster_version=1)
         Contestant.objects(contestant_id=contestant_id, status="active").update_one(
             set__status="withdrawn", unset__active_key=True, set__withdrawn_at=utc_now(),
             set__withdrawn_by=actor["username"], set__withdrawn_reason=reason)

@@ -23,6 +23,7 @@ class Competition(Document):
     event = StringField(null=True)
     selection_trial = BooleanField(default=False)
     marking_started = BooleanField(default=False)
+    roster_version = IntField(default=0)  # advanced on every roster change; see RegistrationService._admit
     venue = StringField(null=True)
     status = StringField(required=True, default="draft")
     revision = IntField(default=1)

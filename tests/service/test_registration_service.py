@@ -106,3 +106,25 @@ def test_registration_cannot_reopen_once_marking_has_begun(service):
         service.change_status(ORGANISER, code, "open")
     assert refused.value.code == "INVALID_STATE" and "marking has begun" in refused.value.message
     assert service.get_competition(ORGANISER, code)["status"] == "closed"
+
+
+def test_a_registration_checked_against_a_stale_roster_takes_its_rows_back(service, monkeypatch):
+    """Two requests race for the last place: the one whose check saw an outdated roster loses."""
+    from services.registration import storage
+    from services.registration.domain.roster_import import clean_contestant
+    from services.registration.storage import Competition
+
+    code = service.create_competition(ORGANISER, competition_payload(capacity=1))["code"]
+    service.change_status(ORGANISER, code, "open")
+    stale = Competition.objects.get(code=code)  # what the slower request read before the faster one wrote
+    service.register_contestant(ORGANISER, code, person("先到"))
+    monkeypatch.setattr(storage, "active_contestants", lambda _code: [])  # ...and the roster it saw
+    late = person("后到")
+    row, problems = clean_contestant({**late, "delegation": late["delegation"]["name"],
+                                      "delegation_kind": late["delegation"]["kind"]})
+    assert problems == []
+    with pytest.raises(ServiceError) as refused:
+        service._admit(ORGANISER, stale, [{**row, "row": 0}], collection=None, what="contestant")
+    assert refused.value.code == "CONFLICT"
+    monkeypatch.undo()
+    assert [c["name"] for c in service.list_contestants(ORGANISER, code)["items"]] == ["先到"]
