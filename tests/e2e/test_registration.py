@@ -238,3 +238,10 @@ def test_a_worldskills_selection_trial_says_so_in_its_events(organiser_api, data
     opened = databases["registration"]["outbox"].find_one({"name": "competition_opened", "event.competition.code": code})
     assert opened["event"]["competition"]["selection_trial"] is True
     assert_error(organiser_api.patch(f"/competitions/{code}", json={"selection_trial": False}), 409, "INVALID_STATE")
+
+
+def test_uploaded_workbooks_are_parsed_with_defusedxml():
+    """openpyxl only guards against XML entity bombs when defusedxml is installed."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
