@@ -51,3 +51,12 @@ def _replay(first: dict | None, request_id: str, digest: str) -> Any:
         raise ServiceError("CONFLICT", f"request '{request_id}' is still being processed; retry shortly",
                            [{"path": "/request_id", "problem": "in progress"}])
     return first["answer"]
+
+
+def run_command(db, scope: str, payload: dict, execute: Callable[[dict], Any]) -> Any:
+    """``run_once`` for a command whose payload carries its own optional ``request_id``.
+
+    The id is not part of what is compared or executed: ``execute`` gets the payload without it.
+    """
+    body = {k: v for k, v in payload.items() if k != "request_id"}
+    return run_once(db, scope, payload.get("request_id"), body, lambda: execute(body))

@@ -46,7 +46,7 @@ from shared.outbox import OutboxPublisher
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, iso_utc, utc_now
-from shared.idempotency import run_once
+from shared.idempotency import run_command
 from shared.validation import validate
 
 log = logging.getLogger(__name__)
@@ -339,9 +339,8 @@ class AwardsService(OutboxPublisher):
     def save_person(self, actor: dict, payload: dict) -> dict:
         self._require(actor, PROFILE_WRITERS)
         validate(payload, SCHEMAS / "person_upsert.json", "person")
-        body = {k: v for k, v in payload.items() if k != "request_id"}
-        return run_once(self.db, f"{actor['username']}:person", payload.get("request_id"), body,
-                        lambda: self._save_person(actor, body))
+        return run_command(self.db, f"{actor['username']}:person", payload,
+                           lambda body: self._save_person(actor, body))
 
     def _save_person(self, actor: dict, body: dict) -> dict:
         policy = policy_at(current_version())
@@ -452,9 +451,8 @@ class AwardsService(OutboxPublisher):
     def open_round(self, actor: dict, payload: dict) -> dict:
         self._require(actor, COMMITTEE)
         validate(payload, SCHEMAS / "round_open.json", "nominee round")
-        body = {k: v for k, v in payload.items() if k != "request_id"}
-        return run_once(self.db, f"{actor['username']}:round", payload.get("request_id"), body,
-                        lambda: self._open_round(actor, body))
+        return run_command(self.db, f"{actor['username']}:round", payload,
+                           lambda body: self._open_round(actor, body))
 
     def _open_round(self, actor: dict, body: dict) -> dict:
         storage.ensure_indexes()
@@ -658,9 +656,8 @@ class AwardsService(OutboxPublisher):
     def nominate(self, actor: dict, round_id: str, payload: dict) -> dict:
         self._require(actor, PROFILE_WRITERS)
         validate(payload, SCHEMAS / "nomination.json", "nomination")
-        body = {k: v for k, v in payload.items() if k != "request_id"}
-        return run_once(self.db, f"{actor['username']}:nominate:{round_id}", payload.get("request_id"), body,
-                        lambda: self._nominate(actor, round_id, body))
+        return run_command(self.db, f"{actor['username']}:nominate:{round_id}", payload,
+                           lambda body: self._nominate(actor, round_id, body))
 
     def _nominate(self, actor: dict, round_id: str, body: dict) -> dict:
         rnd = self._round(round_id)
@@ -733,9 +730,8 @@ class AwardsService(OutboxPublisher):
     def decide(self, actor: dict, round_id: str, person_key: str, payload: dict) -> dict:
         self._require(actor, COMMITTEE)
         validate(payload, SCHEMAS / "decision.json", "decision")
-        body = {k: v for k, v in payload.items() if k != "request_id"}
-        return run_once(self.db, f"{actor['username']}:decide:{round_id}:{person_key}", payload.get("request_id"),
-                        body, lambda: self._decide(actor, round_id, person_key, body))
+        return run_command(self.db, f"{actor['username']}:decide:{round_id}:{person_key}", payload,
+                           lambda body: self._decide(actor, round_id, person_key, body))
 
     def _decide(self, actor: dict, round_id: str, person_key: str, body: dict) -> dict:
         rnd = self._round(round_id)

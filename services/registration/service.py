@@ -33,7 +33,7 @@ from shared.entrypoints import rpc
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, utc_now
-from shared.idempotency import run_once
+from shared.idempotency import run_command
 from shared.validation import validate
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -189,9 +189,8 @@ class RegistrationService(OutboxPublisher):
     def register_contestant(self, actor: dict, code: str, payload: dict) -> dict:
         self._require(actor)
         validate(payload, SCHEMAS / "contestant_register.json", "contestant")
-        body = {k: v for k, v in payload.items() if k != "request_id"}
-        return run_once(self.db, f"{actor['username']}:register:{code}", payload.get("request_id"), body,
-                        lambda: self._register_one(actor, code, body))
+        return run_command(self.db, f"{actor['username']}:register:{code}", payload,
+                           lambda body: self._register_one(actor, code, body))
 
     def _register_one(self, actor: dict, code: str, body: dict) -> dict:
         doc = self._competition(code)
