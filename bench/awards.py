@@ -8,11 +8,8 @@ functions the brief names:
 - one ``results_published`` with 1,400 contestants                    target < 5 s
 - re-ranking the round after a weight change (new policy version)     target < 60 s
 
-The in-process engine (mongomock) has no indexes at all: even a lookup by ``_id`` scans the whole
-collection (about 0.13 s per 100,000 documents). MongoDB always has the ``_id`` index, so this
-benchmark installs that one index into mongomock (``_id`` equality and ``$in`` look the key up
-instead of scanning). Nothing else is emulated: every other query in the measured paths runs on
-small collections (policies, rounds, ranking chunks) by design.
+The database is reached over the wire: MongoDB at ``MONGODB_URI`` when set, else the local server
+(SQLite engine) on a throw-away folder, which is far slower than MongoDB for a load this size.
 """
 from __future__ import annotations
 
@@ -22,42 +19,14 @@ import statistics
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import timezone, datetime
 
-import mongomock.collection
-from mongomock import filtering
+from bench import database_uri
 
 TIERS = ("worldskills", "national_class_1", "national_class_2", "municipal_class_1", "municipal_class_2", "enterprise")
 INDUSTRIES = ("装备制造", "电子信息", "汽车", "生物医药", "建筑", "交通运输")
 DISTRICTS = ("浦东新区", "黄浦区", "徐汇区", "静安区", "闵行区", "嘉定区", "宝山区")
 SKILLS = ("焊工", "数控车工", "电工", "钳工", "汽车维修", "网络安全", "烹饪", "美发")
-
-
-@contextmanager
-def id_index():
-    """Give mongomock collections the ``_id`` index every MongoDB collection has."""
-    original = mongomock.collection.Collection._iter_documents
-
-    def _iter_documents(self, filter):
-        wanted = filter.get("_id", filtering.NOTHING) if isinstance(filter, dict) else filtering.NOTHING
-        keys = None
-        if isinstance(wanted, (str, int)):
-            keys = [wanted]
-        elif isinstance(wanted, dict) and set(wanted) == {"$in"}:
-            keys = list(wanted["$in"])
-        if keys is None:
-            return original(self, filter)
-        store = self._store
-        found = [store[k] for k in dict.fromkeys(keys) if k in store]
-        rest = {k: v for k, v in filter.items() if k != "_id"}
-        return (d for d in found if not rest or filtering.filter_applies(rest, d))
-
-    mongomock.collection.Collection._iter_documents = _iter_documents
-    try:
-        yield
-    finally:
-        mongomock.collection.Collection._iter_documents = original
 
 
 def person_key(i: int) -> str:
@@ -133,9 +102,9 @@ def main(people: int = 100_000, per_person: int = 5) -> int:
     from shared.db import connect_database
 
     rng = random.Random(20240601)
-    db = connect_database(storage.ALIAS, {"MONGODB_URI": "", "MONGODB_DB_PREFIX": f"bench_{uuid.uuid4().hex[:6]}_"})
     committee = {"username": "bench-committee", "role": "committee"}
-    with id_index():
+    with database_uri() as uri:
+        db = connect_database(storage.ALIAS, {"MONGODB_URI": uri, "MONGODB_DB_PREFIX": f"bench_{uuid.uuid4().hex[:6]}_"})
         service = worker_factory(service_module.AwardsService, db=db)
         storage.ensure_indexes()
         service_module.seed_policy()

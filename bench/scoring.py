@@ -28,6 +28,8 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
+from bench import database_uri  # noqa: E402
+
 CONTESTANTS, ASPECTS, PER_SUB, JUDGES, CLIENTS = 45, 300, 30, 10, 10
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 
@@ -212,8 +214,8 @@ def main() -> int:
     from shared.db import connect_database
     from tests.conftest import SERVICES, free_port, private_vhost
 
-    with private_vhost() as amqp_uri:
-        environ = {"AMQP_URI": amqp_uri, "MONGODB_URI": "", "MONGODB_DB_PREFIX": "bench_", "TOKEN_SECRET": "bench-secret",
+    with private_vhost() as amqp_uri, database_uri() as mongodb_uri:
+        environ = {"AMQP_URI": amqp_uri, "MONGODB_URI": mongodb_uri, "MONGODB_DB_PREFIX": f"bench_{uuid.uuid4().hex[:6]}_", "TOKEN_SECRET": "bench-secret",
                    "PERSON_KEY_SECRET": "bench-person-secret", "ADMIN_USERNAME": "admin",
                    "ADMIN_PASSWORD": "admin-test-password", "GATEWAY_HOST": "127.0.0.1",
                    "GATEWAY_PORT": str(free_port()), "LOG_LEVEL": "WARNING"}

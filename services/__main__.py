@@ -2,6 +2,8 @@
 
 With RabbitMQ reachable at ``AMQP_URI`` each service runs in its own process; with no broker
 reachable (or ``EMBEDDED=1``) all services run in this process over an in-memory broker.
+With ``MONGODB_URI`` empty this process first starts the local MongoDB-compatible server on the data
+folder (``DATA_DIR``, default ``var/``) and gives its URI to every service; it stops with the system.
 ``python -m services --one NAME`` runs a single service (what each child process does).
 """
 from __future__ import annotations
@@ -20,7 +22,9 @@ import sys  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from shared.config import load_config  # noqa: E402
-from shared.db import uses_in_process_engine  # noqa: E402
+from shared.datadir import data_dir  # noqa: E402
+from shared.db import needs_local_server  # noqa: E402
+from shared.localdb import LocalDatabase, LocalDatabaseError, database_file  # noqa: E402
 from shared.runtime import EMBEDDED_AMQP_URI, broker_reachable, patch_memory_transport  # noqa: E402
 
 SERVICE_NAMES = ("registration", "scoring", "awards", "gateway")
@@ -46,8 +50,9 @@ def run_in_this_process(names: tuple[str, ...], config: dict) -> None:
     runner.stop()
 
 
-def run_each_in_own_process(names: tuple[str, ...]) -> int:
-    children = [subprocess.Popen([sys.executable, "-m", "services", "--one", name]) for name in names]
+def run_each_in_own_process(names: tuple[str, ...], config: dict) -> int:
+    env = {**os.environ, "MONGODB_URI": config["MONGODB_URI"]}
+    children = [subprocess.Popen([sys.executable, "-m", "services", "--one", name], env=env) for name in names]
 
     def forward(signum, _frame):
         for child in children:
@@ -66,9 +71,20 @@ def announce(config: dict, embedded: bool) -> None:
                     "over an in-memory broker (embedded default)")
     else:
         log.info("RabbitMQ reachable: each service runs in its own process")
-    if uses_in_process_engine(config):
-        log.warning("MONGODB_URI not set: using the in-process database engine; data is not kept "
-                    "when the process stops")
+
+
+def start_local_database(config: dict) -> LocalDatabase | None:
+    """With ``MONGODB_URI`` empty: start the local server and point ``config`` at it."""
+    if not needs_local_server(config):
+        return None
+    folder = data_dir()
+    database = LocalDatabase(folder)
+    config["MONGODB_URI"] = database.start()
+    log.info("MONGODB_URI not set: data is kept in %s (local MongoDB-compatible server at %s, for trying "
+             "the system and small events; set MONGODB_URI to use MongoDB). Back it up while running with "
+             "`make backup` (python -m shared.localdb --backup FOLDER), or copy the folder while stopped",
+             database_file(folder), config["MONGODB_URI"])
+    return database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,16 +99,28 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(names)
     logging.config.dictConfig(config["LOGGING"])
     if args.one:
+        if needs_local_server(config):
+            parser.error("MONGODB_URI is empty: run `python -m services` (it starts the local database "
+                         "server) or set MONGODB_URI")
         run_in_this_process(names, config)
         return 0
     embedded = os.environ.get("EMBEDDED") == "1" or not broker_reachable(config["AMQP_URI"])
     announce(config, embedded)
-    if embedded:
+    try:
+        database = start_local_database(config)
+    except LocalDatabaseError as exc:
+        log.error("%s", exc)
+        return 1
+    try:
+        if not embedded:
+            return run_each_in_own_process(names, config)
         patch_memory_transport()
         config["AMQP_URI"] = EMBEDDED_AMQP_URI
         run_in_this_process(names, config)
         return 0
-    return run_each_in_own_process(names)
+    finally:
+        if database:
+            database.stop()
 
 
 if __name__ == "__main__":

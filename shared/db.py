@@ -1,7 +1,8 @@
 """MongoDB through mongoengine: one database per service, one connection alias per service.
 
-With ``MONGODB_URI`` empty the service runs on the in-process engine (mongomock), which is what the
-test suite and the embedded default use; production code must not rely on anything only it allows.
+Every service talks to a server over the MongoDB wire protocol: MongoDB at ``MONGODB_URI``, or, when
+that is empty, the local MongoDB-compatible server that ``python -m services`` starts
+(``shared.localdb``) and hands to the services in their configuration.
 """
 from __future__ import annotations
 
@@ -14,21 +15,24 @@ from nameko.extensions import DependencyProvider
 log = logging.getLogger(__name__)
 
 
-def uses_in_process_engine(config: dict) -> bool:
+class DatabaseNotConfigured(RuntimeError):
+    """A service was started with no database to talk to."""
+
+
+def needs_local_server(config: dict) -> bool:
+    """Whether ``MONGODB_URI`` is empty, so the local server must be started for this system."""
     return not (config.get("MONGODB_URI") or "").strip()
 
 
 def connect_database(alias: str, config: dict):
     """Connect ``alias`` once per process and return its database handle."""
     if alias not in mongoengine.connection._connection_settings:
+        if needs_local_server(config):
+            raise DatabaseNotConfigured(
+                "MONGODB_URI is empty: start the system with `python -m services` (it starts the local "
+                "database server) or set MONGODB_URI to a MongoDB server")
         name = f"{config.get('MONGODB_DB_PREFIX') or 'skills_'}{alias}"
-        if uses_in_process_engine(config):
-            import mongomock
-
-            mongoengine.connect(db=name, alias=alias, mongo_client_class=mongomock.MongoClient,
-                                uuidRepresentation="standard")
-        else:
-            mongoengine.connect(db=name, alias=alias, host=config["MONGODB_URI"], uuidRepresentation="standard")
+        mongoengine.connect(db=name, alias=alias, host=config["MONGODB_URI"], uuidRepresentation="standard")
     return get_db(alias)
 
 

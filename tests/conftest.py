@@ -1,5 +1,9 @@
-"""Test fixtures: a private RabbitMQ virtual host per session, the services running against it,
-and an HTTP client for the gateway. The database is the in-process engine (mongomock)."""
+"""Test fixtures: a private RabbitMQ virtual host per session, a database server per session, the
+services running against both, and an HTTP client for the gateway.
+
+The database is reached over the MongoDB wire protocol: the local server (``shared.localdb``) on a
+fresh data folder per session, or, when ``MONGODB_URI`` is set (``make test-mongo``), that MongoDB
+with database names of this session's own, dropped afterwards."""
 import eventlet
 
 eventlet.monkey_patch()  # noqa: E402 - must run before anything imports socket/threading
@@ -15,6 +19,7 @@ import requests  # noqa: E402
 
 from shared.config import load_config  # noqa: E402
 from shared.db import connect_database  # noqa: E402
+from shared.localdb import running as local_database  # noqa: E402
 
 BROKER = os.environ.get("TEST_AMQP_BASE", "pyamqp://guest:guest@127.0.0.1:5672/")
 ADMIN = {"username": "admin", "password": "admin-test-password"}
@@ -50,12 +55,39 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def session_db_prefix() -> str:
+    """Database names of one test run's own: runs sharing a MongoDB never see each other's data."""
+    return f"test_{uuid.uuid4().hex[:8]}_"
+
+
 @pytest.fixture(scope="session")
-def test_config(amqp_uri):
+def mongodb_uri(tmp_path_factory):
+    """``MONGODB_URI`` when set, else a local server on a fresh data folder, stopped afterwards."""
+    external = os.environ.get("MONGODB_URI", "").strip()
+    if external:
+        yield external
+        return
+    with local_database(tmp_path_factory.mktemp("data")) as uri:
+        yield uri
+
+
+@pytest.fixture(scope="session")
+def db_prefix(mongodb_uri):
+    prefix = session_db_prefix()
+    yield prefix
+    import pymongo
+
+    with pymongo.MongoClient(mongodb_uri) as client:
+        for name in SERVICES:
+            client.drop_database(prefix + name)
+
+
+@pytest.fixture(scope="session")
+def test_config(amqp_uri, mongodb_uri, db_prefix):
     environ = {
         "AMQP_URI": amqp_uri,
-        "MONGODB_URI": "",
-        "MONGODB_DB_PREFIX": "test_",
+        "MONGODB_URI": mongodb_uri,
+        "MONGODB_DB_PREFIX": db_prefix,
         "TOKEN_SECRET": "test-token-secret",
         "PERSON_KEY_SECRET": "test-person-key-secret",
         "ADMIN_USERNAME": ADMIN["username"],
@@ -69,7 +101,7 @@ def test_config(amqp_uri):
 
 @pytest.fixture(scope="session")
 def databases(test_config):
-    """The services' databases on the in-process engine, connected once per test session."""
+    """The services' databases over the wire, connected once per test session."""
     return {name: connect_database(name, test_config) for name in SERVICES}
 
 
