@@ -20,6 +20,7 @@ from services.registration import storage
 from services.registration.domain import competition as rules
 from services.registration.domain import conflicts as conflict_rules
 from services.registration.domain import roster
+from services.registration.domain.access import Standing, contestant_view, standing
 from services.registration.domain.contestant import Contestant as DomainContestant
 from services.registration.domain.contestant import Delegation
 from services.registration.domain.eligibility import load_eligibility_policy
@@ -92,6 +93,28 @@ class RegistrationService(OutboxPublisher):
             raise not_found("competition", code)
         return doc
 
+    @staticmethod
+    def _standing(actor: dict, doc: Competition) -> Standing:
+        return standing(actor, doc.owners(), storage.assigned_usernames(doc.code))
+
+    def _owned(self, actor: dict, code: str) -> Competition:
+        """The competition, if ``actor`` is an admin or one of its organisers; FORBIDDEN otherwise."""
+        self._require(actor)
+        doc = self._competition(code)
+        if self._standing(actor, doc) is not Standing.OWNER:
+            raise ServiceError("FORBIDDEN", f"competition {code} belongs to other organisers; "
+                                            "ask one of them or an admin to add you")
+        return doc
+
+    def _visible(self, actor: dict, code: str, allowed=(Standing.OWNER, Standing.MARKING_TEAM)) -> tuple[Competition, Standing]:
+        """The competition and where ``actor`` stands, if that standing may read this; FORBIDDEN otherwise."""
+        doc = self._competition(code)
+        where = self._standing(actor, doc)
+        if where not in allowed:
+            raise ServiceError("FORBIDDEN", f"{actor.get('username')} is neither an organiser of {code} "
+                                            "nor assigned to it")
+        return doc, where
+
     @rpc
     def health(self) -> dict:
         db = database_health(storage.ALIAS)
@@ -113,7 +136,7 @@ class RegistrationService(OutboxPublisher):
             raise rule_error(RegistrationRuleError(errors[0].code, errors[0].message, errors[0].path, tuple(errors)))
         now = utc_now()
         doc = Competition(**self._stored_fields(competition), event=payload.get("event"), created_by=actor["username"],
-                          created_at=now, updated_at=now, revision=1)
+                          organisers=[actor["username"]], created_at=now, updated_at=now, revision=1)
         try:
             doc.save(force_insert=True)
         except NotUniqueError:
@@ -133,12 +156,17 @@ class RegistrationService(OutboxPublisher):
 
     @rpc
     def list_competitions(self, actor: dict, filters: dict | None = None) -> dict:
+        """Every competition; judges and chief experts see only those they are assigned to."""
         filters = {k: v for k, v in (filters or {}).items() if k in ("status", "tier", "event") and v}
+        if actor.get("role") in ("judge", "chief_expert"):
+            filters["code__in"] = storage.competitions_of_expert(actor.get("username"))
         return {"items": [c.as_dict() for c in Competition.objects(**filters).order_by("start_date", "code")]}
 
     @rpc
     def get_competition(self, actor: dict, code: str) -> dict:
         doc = self._competition(code)
+        if actor.get("role") in ("judge", "chief_expert"):
+            self._visible(actor, code)
         active = storage.active_contestants(code)
         domain = domain_competition(doc)
         contestants = [domain_contestant(c) for c in active]
@@ -148,9 +176,8 @@ class RegistrationService(OutboxPublisher):
 
     @rpc
     def update_competition(self, actor: dict, code: str, changes: dict) -> dict:
-        self._require(actor)
+        doc = self._owned(actor, code)
         validate(changes, SCHEMAS / "competition_update.json", "competition changes")
-        doc = self._competition(code)
         current = domain_competition(doc)
         merged = rules.competition_from_dict({**doc.as_dict(), **changes})
         typed = {k: getattr(merged, k) for k in changes if k in rules.EDITABLE_FIELDS}
@@ -169,8 +196,7 @@ class RegistrationService(OutboxPublisher):
 
     @rpc
     def change_status(self, actor: dict, code: str, target: str) -> dict:
-        self._require(actor)
-        doc = self._competition(code)
+        doc = self._owned(actor, code)
         try:
             updated = rules.change_status(domain_competition(doc), target, self.today())
         except RegistrationRuleError as error:
@@ -183,11 +209,32 @@ class RegistrationService(OutboxPublisher):
         self._emit("competition_opened" if target == "open" else "competition_closed", {"competition": doc.snapshot()})
         return doc.as_dict()
 
+    @rpc
+    def list_organisers(self, actor: dict, code: str) -> dict:
+        doc = self._owned(actor, code)
+        return {"competition_code": code, "items": doc.owners()}
+
+    @rpc
+    def add_organiser(self, actor: dict, code: str, payload: dict) -> dict:
+        """Add a co-organiser (an admin or one of the competition's organisers may); adding twice changes nothing.
+
+        The gateway checks that ``username`` is an organiser's account: registration keeps no accounts.
+        """
+        doc = self._owned(actor, code)
+        validate(payload, SCHEMAS / "organiser_add.json", "organiser")
+        username = payload["username"]
+        if username not in doc.owners():
+            Competition.objects(code=code).update_one(set__organisers=[*doc.owners(), username], inc__revision=1,
+                                                      set__updated_at=utc_now())
+            doc.reload()
+            self._emit("competition_updated", {"competition": doc.snapshot()})
+        return {"competition_code": code, "items": doc.owners()}
+
     # -------------------------------------------------------------- contestants
 
     @rpc
     def register_contestant(self, actor: dict, code: str, payload: dict) -> dict:
-        self._require(actor)
+        self._owned(actor, code)
         validate(payload, SCHEMAS / "contestant_register.json", "contestant")
         return run_command(self.db, f"{actor['username']}:register:{code}", payload,
                            lambda body: self._register_one(actor, code, body))
@@ -206,7 +253,7 @@ class RegistrationService(OutboxPublisher):
     @rpc
     def import_contestants(self, actor: dict, code: str, content_b64: str, content_type: str) -> dict:
         """A CSV or XLSX roster: every row admitted, or none with every problem listed."""
-        self._require(actor)
+        self._owned(actor, code)
         try:
             content = base64.b64decode(content_b64, validate=True)
         except (binascii.Error, ValueError):
@@ -269,14 +316,15 @@ class RegistrationService(OutboxPublisher):
 
     @rpc
     def list_contestants(self, actor: dict, code: str, include_withdrawn: bool = False) -> dict:
-        self._competition(code)
+        """The contestants as the caller's standing may read them (see ``domain.access``)."""
+        _, where = self._visible(actor, code, (Standing.OWNER, Standing.MARKING_TEAM, Standing.COMMITTEE))
         query = {"competition_code": code} if include_withdrawn else {"competition_code": code, "status": "active"}
-        return {"items": [c.public() for c in Contestant.objects(**query).order_by("registered_at", "name")]}
+        return {"items": [contestant_view(c.public(), where)
+                          for c in Contestant.objects(**query).order_by("registered_at", "name")]}
 
     @rpc
     def withdraw_contestant(self, actor: dict, code: str, contestant_id: str, reason: str | None = None) -> dict:
-        self._require(actor)
-        self._competition(code)
+        self._owned(actor, code)
         doc = Contestant.objects(competition_code=code, contestant_id=contestant_id).first()
         if doc is None:
             raise not_found("contestant", contestant_id)
@@ -319,29 +367,36 @@ class RegistrationService(OutboxPublisher):
 
     @rpc
     def assign_judge(self, actor: dict, code: str, payload: dict) -> dict:
-        self._require(actor)
+        """Assign an expert with the employer, training base and delegation declared for this competition.
+
+        The details belong to the assignment: the same expert assigned elsewhere with other details
+        keeps this competition's conflicts of interest as they were.
+        """
+        doc = self._owned(actor, code)
         validate(payload, SCHEMAS / "judge_assign.json", "judge assignment")
-        doc = self._competition(code)
+        details = {"name": payload["name"], "employer": payload["employer"],
+                   "training_base": payload.get("training_base"), "delegation": payload.get("delegation") or {}}
         storage.Expert.objects(username=payload["username"]).update_one(
-            upsert=True, set__name=payload["name"], set__employer=payload["employer"],
-            set__training_base=payload.get("training_base"), set__delegation=payload.get("delegation") or {})
+            upsert=True, **{f"set__{k}": v for k, v in details.items()})
         storage.Assignment.objects(competition_code=code, username=payload["username"]).update_one(
-            upsert=True, set__role=payload["role"], set__assigned_by=actor["username"], set__assigned_at=utc_now())
-        judge = storage.judge_view(storage.Expert.objects.get(username=payload["username"]), payload["role"])
+            upsert=True, set__role=payload["role"], set__assigned_by=actor["username"], set__assigned_at=utc_now(),
+            **{f"set__{k}": v for k, v in details.items()})
+        assignment = storage.Assignment.objects.get(competition_code=code, username=payload["username"])
+        judge = storage.judge_view(assignment, payload["role"], payload["username"])
         self._emit("judge_assigned", {"competition_code": code, "judge": judge})
         self._emit_conflicts(doc)
         return judge
 
     @rpc
     def list_judges(self, actor: dict, code: str) -> dict:
-        self._competition(code)
+        self._visible(actor, code)
         return {"items": sorted(storage.judges_of(code), key=lambda j: (j["role"], j["username"]))}
 
     @rpc
     def declare_conflict(self, actor: dict, code: str, payload: dict) -> dict:
         self._require(actor, ORGANISERS + ("judge", "chief_expert"))
         validate(payload, SCHEMAS / "conflict_declare.json", "conflict declaration")
-        doc = self._competition(code)
+        doc, _ = self._visible(actor, code)
         if actor["role"] in ("judge", "chief_expert") and payload["judge"] != actor["username"]:
             raise ServiceError("FORBIDDEN", "a judge declares conflicts for themselves only",
                                [{"path": "/judge", "problem": "not you"}])
@@ -363,7 +418,7 @@ class RegistrationService(OutboxPublisher):
 
     @rpc
     def list_conflicts(self, actor: dict, code: str) -> dict:
-        doc = self._competition(code)
+        doc, _ = self._visible(actor, code)
         return {"competition_code": code, "relations": doc.conflict_relations,
                 "items": [{"judge": c.judge, "contestant_id": c.contestant_id, "reasons": c.reasons, "notes": c.notes}
                           for c in self._derive_conflicts(doc)]}

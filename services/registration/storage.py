@@ -28,6 +28,7 @@ class Competition(Document):
     status = StringField(required=True, default="draft")
     revision = IntField(default=1)
     created_by = StringField()
+    organisers = ListField(StringField())  # who may change it besides admins; see owners()
     created_at = DateTimeField()
     updated_at = DateTimeField()
 
@@ -38,9 +39,13 @@ class Competition(Document):
     def as_dict(self) -> dict:
         return {**{f: getattr(self, f) for f in self.FIELDS}, "marking_started": self.marking_started}
 
+    def owners(self) -> list[str]:
+        """Its organisers: the creator and those added since (older records know only the creator)."""
+        return list(self.organisers) or ([self.created_by] if self.created_by else [])
+
     def snapshot(self) -> dict:
         """The competition as events carry it (``level``: the level it is set at)."""
-        data = self.as_dict()
+        data = {**self.as_dict(), "organisers": self.owners()}
         data["level"] = data.pop("skill_level")
         data["team"] = self.team_size > 1
         data["year"] = int(self.start_date[:4])
@@ -102,11 +107,18 @@ class Expert(Document):
 
 
 class Assignment(Document):
+    """An expert in one competition, with the details declared for it: conflicts of interest are
+    derived from these, so assigning the same expert elsewhere with other details changes nothing here."""
+
     meta = {"db_alias": ALIAS, "collection": "assignments",
             "indexes": [{"fields": ["competition_code", "username"], "unique": True}]}
     competition_code = StringField(required=True)
     username = StringField(required=True)
     role = StringField(required=True)
+    name = StringField()
+    employer = StringField()
+    training_base = StringField(null=True)
+    delegation = DictField(null=True)
     assigned_by = StringField()
     assigned_at = DateTimeField()
 
@@ -136,14 +148,25 @@ def active_contestants(code: str) -> list[Contestant]:
 
 
 def judges_of(code: str) -> list[dict]:
+    """The competition's experts with the details declared for it (older assignments: the expert's)."""
     assignments = list(Assignment.objects(competition_code=code))
-    experts = {e.username: e for e in Expert.objects(username__in=[a.username for a in assignments])}
-    return [judge_view(experts[a.username], a.role) for a in assignments if a.username in experts]
+    legacy = [a.username for a in assignments if a.employer is None]
+    experts = {e.username: e for e in Expert.objects(username__in=legacy)} if legacy else {}
+    return [judge_view(a if a.employer is not None else experts[a.username], a.role, a.username)
+            for a in assignments if a.employer is not None or a.username in experts]
 
 
-def judge_view(expert: Expert, role: str) -> dict:
-    return {"username": expert.username, "name": expert.name, "employer": expert.employer,
-            "training_base": expert.training_base, "delegation": expert.delegation or None, "role": role}
+def assigned_usernames(code: str) -> list[str]:
+    return [a.username for a in Assignment.objects(competition_code=code).only("username")]
+
+
+def competitions_of_expert(username: str) -> list[str]:
+    return [a.competition_code for a in Assignment.objects(username=username).only("competition_code")]
+
+
+def judge_view(details: Assignment | Expert, role: str, username: str) -> dict:
+    return {"username": username, "name": details.name, "employer": details.employer,
+            "training_base": details.training_base, "delegation": details.delegation or None, "role": role}
 
 
 def next_conflict_revision(code: str) -> int:

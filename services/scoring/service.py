@@ -42,6 +42,10 @@ ORGANISERS = ("organiser", "admin")
 MARKERS = ("judge", "chief_expert")
 STAFF = ("organiser", "admin", "judge", "chief_expert", "committee")
 SEE_ALL = ("organiser", "admin", "chief_expert")
+# Where a caller stands towards one competition (see ``_standing``).
+OWNER, CHIEF, JUDGE, COMMITTEE, OUTSIDER = "owner", "chief", "judge", "committee", "outsider"
+MARKING_TEAM = (OWNER, CHIEF, JUDGE)
+IDENTIFIERS = ("person_key", "masked_id")  # results fields for the competition's owners and the committee only
 # Which error code a refused batch carries when its problems differ: the most serious wins.
 SEVERITY = {"CONFLICT_OF_INTEREST": ("FORBIDDEN", 3), "LOCKED": ("INVALID_STATE", 2)}
 
@@ -104,6 +108,40 @@ class ScoringService(OutboxPublisher):
         if actor.get("role") != "chief_expert" or roster.judges.get(actor.get("username")) != "chief_expert":
             raise ServiceError("FORBIDDEN", "only the competition's chief expert may do this")
 
+    def _standing(self, actor: dict, code: str, doc: dict) -> str:
+        """Owner (admin or one of its organisers), its chief expert, one of its judges, committee or outsider."""
+        role, user = actor.get("role"), actor.get("username")
+        if role == "admin":
+            return OWNER
+        snap = doc.get("snapshot") or {}
+        if role == "organiser":
+            if "organisers" not in snap:  # a snapshot from before organisers were carried
+                snap = self._sync_roster(code)["competition"]
+            return OWNER if user in (snap.get("organisers") or []) else OUTSIDER
+        if role in MARKERS:
+            assigned = self._roster(code, doc).judges.get(user)
+            if assigned is None:
+                return OUTSIDER
+            return CHIEF if role == assigned == "chief_expert" else JUDGE
+        return COMMITTEE if role == "committee" else OUTSIDER
+
+    def _access(self, actor: dict, code: str, doc: dict, allowed: tuple[str, ...]) -> str:
+        """Where ``actor`` stands towards ``code``, if that may do this; FORBIDDEN otherwise."""
+        where = self._standing(actor, code, doc)
+        if where not in allowed:
+            raise ServiceError("FORBIDDEN", f"{actor.get('username')} may not do this in competition {code}: "
+                                            "it is for its organisers" + (" and its assigned experts"
+                                                                          if JUDGE in allowed or CHIEF in allowed else ""))
+        return where
+
+    @staticmethod
+    def _results_view(answer: dict, where: str) -> dict:
+        """Results without the person key and masked ID for anyone but the owners and the committee."""
+        if where in (OWNER, COMMITTEE):
+            return answer
+        return {**answer, "results": [{k: v for k, v in row.items() if k not in IDENTIFIERS}
+                                      for row in answer["results"]]}
+
     def _audit(self, code: str, actor: dict, kind: str, **fields) -> None:
         self.db[AUDIT].insert_one({"_id": uuid.uuid4().hex, "code": code, "at": utc_now(), "by": actor["username"],
                                    "role": actor.get("role"), "kind": kind, **fields})
@@ -137,6 +175,7 @@ class ScoringService(OutboxPublisher):
     def put_marking_scheme(self, actor: dict, code: str, scheme: dict) -> dict:
         """Upload (or replace, until marking opens) the scheme as JSON."""
         self._require(actor, ORGANISERS)
+        self._access(actor, code, self._known(code), (OWNER,))
         try:
             parsed = load_scheme(scheme)
         except SchemeInvalid as error:
@@ -147,6 +186,7 @@ class ScoringService(OutboxPublisher):
     def import_marking_scheme(self, actor: dict, code: str, content_b64: str) -> dict:
         """Upload (or replace) the scheme as a CIS "Marking Scheme Import" workbook."""
         self._require(actor, ORGANISERS)
+        self._access(actor, code, self._known(code), (OWNER,))
         try:
             content = base64.b64decode(content_b64, validate=True)
         except (binascii.Error, ValueError):
@@ -178,7 +218,8 @@ class ScoringService(OutboxPublisher):
     @rpc
     def get_marking_scheme(self, actor: dict, code: str) -> dict:
         self._require(actor, STAFF)
-        doc = self._state(code, {"scheme_version": 1, "status": 1})
+        doc = self._state(code)
+        self._access(actor, code, doc, MARKING_TEAM)
         if not doc.get("scheme_version"):
             raise ServiceError("NOT_FOUND", f"competition {code} has no marking scheme yet")
         parsed, _ = storage.scheme(self.db, code, doc["scheme_version"])
@@ -202,8 +243,7 @@ class ScoringService(OutboxPublisher):
                                else f"results of {code} are final")
         snap = self._sync_roster(code)
         doc = self._state(code)
-        if actor["role"] == "chief_expert":
-            self._require_chief(actor, self._roster(code, doc))
+        self._access(actor, code, doc, (OWNER, CHIEF))
         problems = []
         if not doc.get("scheme_version"):
             problems.append({"path": "/marking-scheme", "problem": "upload a marking scheme first"})
@@ -317,8 +357,7 @@ class ScoringService(OutboxPublisher):
         for m, scores in touched_j:
             merged = {**scores, jkey: m.value}
             if is_disputed(list(merged.values()), limit):
-                disputes.append({"entry": m.entry, "aspect": parsed.aspects[m.aspect].id,
-                                 "scores": {storage.unkey(k): v for k, v in merged.items()}})
+                disputes.append({"entry": m.entry, "aspect": parsed.aspects[m.aspect].id, "scores": {user: m.value}})
         return {"competition_code": code, "recorded": len(checked), "changed": len(changes),
                 "unchanged": len(checked) - len(changes), "disputes": disputes}
 
@@ -328,13 +367,12 @@ class ScoringService(OutboxPublisher):
         self._require(actor, SEE_ALL + MARKERS)
         filters = {k: v for k, v in (filters or {}).items() if v}
         doc = self._state(code)
+        where = self._access(actor, code, doc, MARKING_TEAM)
         if not doc.get("scheme_version") or doc["status"] == "setup":
             return {"competition_code": code, "items": []}
         roster = self._roster(code, doc)
         parsed, _ = storage.scheme(self.db, code, doc["scheme_version"])
-        user, sees_all = actor["username"], actor["role"] in SEE_ALL
-        if not sees_all and actor["role"] in MARKERS and user not in roster.judges:
-            raise ServiceError("FORBIDDEN", f"{user} is not assigned to {code}")
+        user, sees_all = actor["username"], where in (OWNER, CHIEF)
         wanted_entry = roster.all_entries.get(filters.get("contestant"), filters.get("contestant"))
         query = {"code": code}
         if filters.get("sub_criterion"):
@@ -383,6 +421,7 @@ class ScoringService(OutboxPublisher):
     def progress(self, actor: dict, code: str) -> dict:
         self._require(actor, SEE_ALL + MARKERS)
         doc = self._state(code)
+        self._access(actor, code, doc, MARKING_TEAM)
         statuses, roster = self._statuses(code, doc)
         totals = {k: sum(s[k] for s in statuses) for k in ("expected", "in", "missing", "partial", "disputed")}
         return {"competition_code": code, "status": doc["status"], "entries": len(roster.members),
@@ -391,10 +430,16 @@ class ScoringService(OutboxPublisher):
 
     @rpc
     def list_disputes(self, actor: dict, code: str) -> dict:
+        """Disputed judgements; a judge sees where, and their own score only, never the others' before the lock."""
         self._require(actor, SEE_ALL + MARKERS)
         doc = self._state(code)
+        where = self._access(actor, code, doc, MARKING_TEAM)
         statuses, _ = self._statuses(code, doc)
         items = [d for s in statuses for d in s["_disputed"]]
+        if where == JUDGE:
+            user = actor["username"]
+            items = [{"entry": d["entry"], "aspect": d["aspect"], "sub_criterion": d["sub_criterion"],
+                      "scores": {user: d["scores"][user]} if user in d["scores"] else {}} for d in items]
         return {"competition_code": code, "limit": doc["policy"].get("dispute_limit"), "items": items}
 
     # ------------------------------------------------------------- lock, unlock
@@ -458,6 +503,7 @@ class ScoringService(OutboxPublisher):
         self._require(actor, SEE_ALL)
         filters = {k: v for k, v in (filters or {}).items() if v}
         doc = self._state(code)
+        self._access(actor, code, doc, (OWNER, CHIEF))
         roster = self._roster(code, doc)
         entry = roster.all_entries.get(filters.get("contestant"), filters.get("contestant"))
         query = {"code": code, **({"kind": filters["kind"]} if filters.get("kind") else {}),
@@ -492,7 +538,7 @@ class ScoringService(OutboxPublisher):
         roster = self._roster(code, doc)
         self._require_chief(actor, roster)
         if doc["status"] == "final":
-            return {**self._stored_results(code), "replayed": True}
+            return self._results_view({**self._stored_results(code), "replayed": True}, self._standing(actor, code, doc))
         if doc["status"] != "marking":
             raise ServiceError("INVALID_STATE", f"marking of {code} has not opened")
         heads = storage.sheet_heads(self.db, code)
@@ -510,12 +556,13 @@ class ScoringService(OutboxPublisher):
                                      upsert=True)
         flipped = self.db[COMPETITIONS].update_one({"_id": code, "status": "marking"},
                                                    {"$set": {"status": "final", "results_revision": revision}})
+        where = self._standing(actor, code, doc)
         if not flipped.matched_count:
-            return {**self._stored_results(code), "replayed": True}
+            return self._results_view({**self._stored_results(code), "replayed": True}, where)
         self._audit(code, actor, "finalise", revision=revision)
         published = [{k: row[k] for k in PUBLISHED_FIELDS} for row in rows]
         self._emit("results_published", {"competition": competition, "revision": revision, "results": published})
-        return {**self._stored_results(code), "replayed": False}
+        return self._results_view({**self._stored_results(code), "replayed": False}, where)
 
     @rpc
     def reopen_results(self, actor: dict, code: str, payload: dict) -> dict:
@@ -577,18 +624,22 @@ class ScoringService(OutboxPublisher):
 
     @rpc
     def get_results(self, actor: dict, code: str) -> dict:
-        """Final results; before that, provisional ones (missing marks as 0) for the chief expert and organisers."""
+        """Final results for the competition's owners, experts and the committee; before that, provisional
+        ones (missing marks as 0) for its organisers and chief expert. Only owners and the committee
+        read the person key and the masked ID number."""
         self._require(actor, STAFF)
         doc = self._state(code)
+        where = self._access(actor, code, doc, (*MARKING_TEAM, COMMITTEE))
         if doc["status"] == "final":
-            return self._stored_results(code)
-        if actor["role"] not in SEE_ALL:
+            return self._results_view(self._stored_results(code), where)
+        if where not in (OWNER, CHIEF):
             raise ServiceError("INVALID_STATE", f"results of {code} are not final yet")
         if doc["status"] != "marking":
             raise ServiceError("INVALID_STATE", f"marking of {code} has not opened")
-        return {"competition_code": code, "final": False, "revision": None,
-                "competition": self._event_competition(doc),
-                "results": self._compute(code, doc, self._roster(code, doc), provisional=True)}
+        return self._results_view({"competition_code": code, "final": False, "revision": None,
+                                   "competition": self._event_competition(doc),
+                                   "results": self._compute(code, doc, self._roster(code, doc), provisional=True)},
+                                  where)
 
     @rpc
     def export_results(self, actor: dict, code: str, fmt: str) -> dict:

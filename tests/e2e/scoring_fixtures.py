@@ -69,14 +69,15 @@ def contestant(code: str, i: int, employer: str | None = None, team: str | None 
 
 
 def snapshot(code: str, contestants: list[dict], judges=("judge-a", "judge-b", "judge-c"), chief="chief-x",
-             conflicts=(), status="closed", team=False, event="EVENT-1", withdrawn=(), revision=3) -> dict:
+             conflicts=(), status="closed", team=False, event="EVENT-1", withdrawn=(), revision=3,
+             organisers=("org",)) -> dict:
     """What ``registration.roster_snapshot`` answers."""
     competition = {"code": code, "name": f"竞赛 {code}", "tier": "municipal_class_1",
                    "skill": {"code": "10", "name": "焊工 Welding"}, "level": 3, "team": team,
                    "team_size": 2 if team else 1, "year": 2026, "start_date": "2026-05-01", "end_date": "2026-05-03",
                    "registration_deadline": "2026-04-01", "capacity": 50,
                    "conflict_relations": ["same_employer", "declared"], "status": status, "revision": revision,
-                   "event": event, "venue": None}
+                   "event": event, "venue": None, "organisers": list(organisers)}
     roster = [{"username": j, "name": j, "employer": "评委单位", "training_base": None, "delegation": None, "role": "judge"}
               for j in judges]
     if chief:

@@ -92,7 +92,8 @@ def test_scheme_upload_by_content_type_and_frozen_after_open(organiser_api, make
     assert organiser_api.post(f"/competitions/{code}/close").status_code == 200
     assert organiser_api.post(f"/competitions/{code}/marking/open").status_code == 200
     assert_error(organiser_api.put(path, json=small_scheme()), 409, "INVALID_STATE")
-    assert make_user("judge").get(path).json()["frozen"] is True
+    assert organiser_api.get(path).json()["frozen"] is True
+    assert_error(make_user("judge").get(path), 403, "FORBIDDEN")  # not assigned to this competition
 
 
 def test_refusals_over_http_name_each_offending_mark(organiser_api, make_user):

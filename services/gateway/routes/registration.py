@@ -5,13 +5,16 @@ import base64
 from functools import partial
 from pathlib import Path
 
+from services.gateway import auth
 from services.gateway.http import Call, Route, json_response, route
+from shared.errors import ServiceError
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "registration" / "schemas"
 ROUTES: list[Route] = []
 api = partial(route, into=ROUTES, tag="registration")
 ORGANISER = ("organiser",)
 STAFF = ("organiser", "judge", "chief_expert", "committee")
+COMPETITION_TEAM = ("organiser", "judge", "chief_expert")
 COMPETITION = "/competitions/<code>"
 
 
@@ -63,7 +66,30 @@ def import_contestants(call: Call):
     return json_response(answer, 201)
 
 
-@api("GET", COMPETITION + "/contestants", STAFF, "List contestants (masked ID numbers)", query=("include_withdrawn",))
+@api("GET", COMPETITION + "/organisers", ORGANISER, "The competition's organisers (admins and its organisers read)")
+def list_organisers(call: Call):
+    return json_response(call.worker.registration.list_organisers(call.actor, call.params["code"]))
+
+
+@api("POST", COMPETITION + "/organisers", ORGANISER, "Add a co-organiser (admins and the competition's organisers)",
+     request_schema=str(SCHEMAS / "organiser_add.json"), success=201)
+def add_organiser(call: Call):
+    """Ownership first (registration refuses others), then the account: nobody else learns who has one."""
+    payload = call.json()
+    call.worker.registration.list_organisers(call.actor, call.params["code"])
+    username = payload.get("username") if isinstance(payload, dict) else None
+    if isinstance(username, str):
+        account = auth.User.objects(username=username).first()
+        if account is None or account.role != "organiser" or not account.active:
+            raise ServiceError("VALIDATION_FAILED", f"'{username}' is not an active organiser account",
+                               [{"path": "/username", "problem": "not an active organiser account"}])
+    return json_response(call.worker.registration.add_organiser(call.actor, call.params["code"], payload), 201)
+
+
+@api("GET", COMPETITION + "/contestants", STAFF,
+     "List contestants: organisers of the competition see the full record (masked ID, birth date), "
+     "its judges a number, name and delegation, the committee name, employer and masked ID",
+     query=("include_withdrawn",))
 def list_contestants(call: Call):
     withdrawn = call.query.get("include_withdrawn", "").lower() in ("1", "true", "yes")
     return json_response(call.worker.registration.list_contestants(call.actor, call.params["code"], withdrawn))
@@ -82,17 +108,17 @@ def assign_judge(call: Call):
     return json_response(call.worker.registration.assign_judge(call.actor, call.params["code"], call.json()), 201)
 
 
-@api("GET", COMPETITION + "/judges", STAFF, "List the competition's judges")
+@api("GET", COMPETITION + "/judges", COMPETITION_TEAM, "List the competition's judges")
 def list_judges(call: Call):
     return json_response(call.worker.registration.list_judges(call.actor, call.params["code"]))
 
 
-@api("GET", COMPETITION + "/conflicts", STAFF, "Conflicts of interest between judges and contestants")
+@api("GET", COMPETITION + "/conflicts", COMPETITION_TEAM, "Conflicts of interest between judges and contestants")
 def list_conflicts(call: Call):
     return json_response(call.worker.registration.list_conflicts(call.actor, call.params["code"]))
 
 
-@api("POST", COMPETITION + "/conflicts", ("organiser", "judge", "chief_expert"), "Declare a conflict of interest",
+@api("POST", COMPETITION + "/conflicts", COMPETITION_TEAM, "Declare a conflict of interest",
      request_schema=str(SCHEMAS / "conflict_declare.json"), success=201)
 def declare_conflict(call: Call):
     return json_response(call.worker.registration.declare_conflict(call.actor, call.params["code"], call.json()), 201)
