@@ -56,6 +56,25 @@ ALIAS = storage.ALIAS
 COMMITTEE = ("committee", "admin")
 PROFILE_WRITERS = ("organiser", "committee", "admin")
 RECORD_READERS = ("organiser", "committee", "admin")
+ID_READERS = ("committee", "admin")  # read the masked ID number; organisers key people by person_key only
+
+
+def without_masked_id(value):
+    """``value`` with every ``masked_id`` left out, however deep (profiles, their history, sources)."""
+    if isinstance(value, dict):
+        return {k: without_masked_id(v) for k, v in value.items() if k != "masked_id"}
+    if isinstance(value, list):
+        return [without_masked_id(v) for v in value]
+    return value
+
+
+def for_reader(actor: dict, answer: dict) -> dict:
+    """A person's data as ``actor`` may read it: the masked ID number is for the committee and admins.
+
+    Organisers see the birth date of their own contestants in registration; a masked ID from here
+    beside it would be the whole ID number of anybody they could name by person key.
+    """
+    return answer if (actor or {}).get("role") in ID_READERS else without_masked_id(answer)
 SYNC_RANK_LIMIT = 5000  # rounds over more people than this are ranked by the timer, not in the request
 MAX_PER_PAGE = 200
 FUNDED_FIELD = {"chief_technician": "chief_technician_funded_year", "master_studio": "studio_funded_year"}
@@ -339,8 +358,8 @@ class AwardsService(OutboxPublisher):
     def save_person(self, actor: dict, payload: dict) -> dict:
         self._require(actor, PROFILE_WRITERS)
         validate(payload, SCHEMAS / "person_upsert.json", "person")
-        return run_command(self.db, f"{actor['username']}:person", payload,
-                           lambda body: self._save_person(actor, body))
+        return for_reader(actor, run_command(self.db, f"{actor['username']}:person", payload,
+                                             lambda body: self._save_person(actor, body)))
 
     def _save_person(self, actor: dict, body: dict) -> dict:
         policy = policy_at(current_version())
@@ -407,6 +426,9 @@ class AwardsService(OutboxPublisher):
     def person_record(self, actor: dict, person_key: str) -> dict:
         """Everything known about a person and where each part came from."""
         self._require(actor, RECORD_READERS)
+        return for_reader(actor, self._person_record(person_key))
+
+    def _person_record(self, person_key: str) -> dict:
         person = storage.people().find_one({"_id": person_key})
         if person is None:
             raise not_found("person", person_key)

@@ -30,25 +30,31 @@ class Route:
     method: str
     path: str
     handler: Callable[["Call"], Any]
-    roles: frozenset[str] | None  # None: no token needed
+    roles: frozenset[str] | None  # None: no token needed; otherwise every role allowed, admin included or not
     summary: str
     tag: str
     request_schema: str | None = None  # file path of the JSON Schema of the body, for OpenAPI
     body: str = "json"  # json | file | none
     success: int = 200
     query: tuple[str, ...] = ()
+    scope: str = ""  # the object-level rule on top of the roles, e.g. "the competition's organisers"
 
     @property
     def endpoint(self) -> str:
         return f"{self.method} {self.path}"
 
 
-def route(method: str, path: str, roles: tuple[str, ...] | None, summary: str, tag: str, **kwargs) -> Callable:
-    """Decorator collecting a handler into a module's ``ROUTES`` list (passed as ``kwargs['into']``)."""
+def route(method: str, path: str, roles: tuple[str, ...] | None, summary: str, tag: str, *, admin: bool = True,
+          **kwargs) -> Callable:
+    """Decorator collecting a handler into a module's ``ROUTES`` list (passed as ``kwargs['into']``).
+
+    Admins may call every route with roles unless ``admin=False`` (entering marks is a judge's act).
+    """
     into = kwargs.pop("into")
+    allowed = None if roles is None else frozenset(roles) | ({"admin"} if admin else frozenset())
 
     def register(handler):
-        into.append(Route(method, path, handler, frozenset(roles) if roles is not None else None, summary, tag, **kwargs))
+        into.append(Route(method, path, handler, allowed, summary, tag, **kwargs))
         return handler
 
     return register

@@ -33,7 +33,10 @@ def _operation(route) -> dict:
     }
     if route.roles is not None:
         operation["security"] = [{"bearer": []}]
-        operation["description"] = "roles: " + ", ".join(sorted(route.roles | {"admin"}))
+        operation["x-roles"] = sorted(route.roles)
+        operation["description"] = "roles: " + ", ".join(sorted(route.roles)) + (
+            f"; within that, only {route.scope}" + (" (and admins)" if "admin" in route.roles else "")
+            if route.scope else "")
     if route.request_schema:
         schema = {k: v for k, v in load_schema(route.request_schema).items() if k != "$schema"}
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}

@@ -395,8 +395,8 @@ class RegistrationService(OutboxPublisher):
     @rpc
     def declare_conflict(self, actor: dict, code: str, payload: dict) -> dict:
         self._require(actor, ORGANISERS + ("judge", "chief_expert"))
-        validate(payload, SCHEMAS / "conflict_declare.json", "conflict declaration")
         doc, _ = self._visible(actor, code)
+        validate(payload, SCHEMAS / "conflict_declare.json", "conflict declaration")
         if actor["role"] in ("judge", "chief_expert") and payload["judge"] != actor["username"]:
             raise ServiceError("FORBIDDEN", "a judge declares conflicts for themselves only",
                                [{"path": "/judge", "problem": "not you"}])

@@ -237,13 +237,13 @@ class ScoringService(OutboxPublisher):
         events and are honoured).
         """
         self._require(actor, ("organiser", "admin", "chief_expert"))
-        doc = self._state(code) if storage.state(self.db, code) else None
-        if doc is not None and doc["status"] != "setup":
-            raise ServiceError("INVALID_STATE", f"marking of {code} is already open" if doc["status"] == "marking"
-                               else f"results of {code} are final")
-        snap = self._sync_roster(code)
+        doc = storage.state(self.db, code)
+        snap = self._sync_roster(code) if doc is None or doc["status"] == "setup" else None
         doc = self._state(code)
         self._access(actor, code, doc, (OWNER, CHIEF))
+        if doc["status"] != "setup":
+            raise ServiceError("INVALID_STATE", f"marking of {code} is already open" if doc["status"] == "marking"
+                               else f"results of {code} are final")
         problems = []
         if not doc.get("scheme_version"):
             problems.append({"path": "/marking-scheme", "problem": "upload a marking scheme first"})
@@ -449,9 +449,9 @@ class ScoringService(OutboxPublisher):
         """Lock a complete sub-criterion without disputes (idempotent: a locked one stays locked)."""
         self._require(actor, ("chief_expert", "admin"))
         doc = self._state(code)
+        self._require_chief(actor, self._roster(code, doc))
         if doc["status"] != "marking":
             raise ServiceError("INVALID_STATE", f"marking of {code} is not open")
-        self._require_chief(actor, self._roster(code, doc))
         statuses, _ = self._statuses(code, doc, only=sub_id)
         if not statuses:
             raise not_found("sub-criterion", sub_id)
@@ -476,13 +476,13 @@ class ScoringService(OutboxPublisher):
     def unlock_sub_criterion(self, actor: dict, code: str, sub_id: str, payload: dict) -> dict:
         """Unlock for a correction (reason required); later changes there need a reason too."""
         self._require(actor, ("chief_expert", "admin"))
-        validate(payload, SCHEMAS / "reason.json", "unlock")
         doc = self._state(code)
+        self._require_chief(actor, self._roster(code, doc))
+        validate(payload, SCHEMAS / "reason.json", "unlock")
         if doc["status"] == "final":
             raise ServiceError("INVALID_STATE", f"results of {code} are final: reopen them before unlocking")
         if doc["status"] != "marking":
             raise ServiceError("INVALID_STATE", f"marking of {code} is not open")
-        self._require_chief(actor, self._roster(code, doc))
         sheet = self.db[SHEETS].find_one({"_id": sheet_id(code, sub_id)}, {"locked": 1})
         if sheet is None:
             raise not_found("sub-criterion", sub_id)
@@ -568,9 +568,9 @@ class ScoringService(OutboxPublisher):
     def reopen_results(self, actor: dict, code: str, payload: dict) -> dict:
         """Take final results back for a correction: unlock, change, relock, finalise → revision + 1."""
         self._require(actor, ("chief_expert", "admin"))
-        validate(payload, SCHEMAS / "reason.json", "reopen")
         doc = self._state(code)
         self._require_chief(actor, self._roster(code, doc))
+        validate(payload, SCHEMAS / "reason.json", "reopen")
         done = self.db[COMPETITIONS].update_one({"_id": code, "status": "final"}, {"$set": {"status": "marking"}})
         if not done.matched_count:
             raise ServiceError("INVALID_STATE", f"results of {code} are not final")
