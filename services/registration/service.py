@@ -357,6 +357,11 @@ class RegistrationService(OutboxPublisher):
                               for c in self._derive_conflicts(doc)],
                 "conflicts_revision": counter.revision if counter else 0}
 
+    @rpc
+    def organisers_of(self, code: str) -> list[str]:
+        """The competition's organisers now (for another service whose copy may lag behind an addition)."""
+        return self._competition(code).owners()
+
     @event_handler("scoring", "marking_opened")
     def on_marking_opened(self, event: dict) -> None:
         """From now on the roster is what the judges mark: registration may not reopen."""

@@ -115,9 +115,10 @@ class ScoringService(OutboxPublisher):
             return OWNER
         snap = doc.get("snapshot") or {}
         if role == "organiser":
-            if "organisers" not in snap:  # a snapshot from before organisers were carried
-                snap = self._sync_roster(code)["competition"]
-            return OWNER if user in (snap.get("organisers") or []) else OUTSIDER
+            if user in (snap.get("organisers") or []):
+                return OWNER
+            # our copy may lag behind a co-organiser just added (or predate organisers): registration knows
+            return OWNER if user in self.registration.organisers_of(code) else OUTSIDER
         if role in MARKERS:
             assigned = self._roster(code, doc).judges.get(user)
             if assigned is None:
