@@ -101,7 +101,7 @@ class RegistrationService(OutboxPublisher):
         """The competition, if ``actor`` is an admin or one of its organisers; FORBIDDEN otherwise."""
         self._require(actor)
         doc = self._competition(code)
-        if self._standing(actor, doc) is not Standing.OWNER:
+        if standing(actor, doc.owners(), ()) is not Standing.OWNER:
             raise ServiceError("FORBIDDEN", f"competition {code} belongs to other organisers; "
                                             "ask one of them or an admin to add you")
         return doc
