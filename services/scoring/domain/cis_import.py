@@ -1,58 +1,43 @@
-"""Import a marking scheme from a WorldSkills CIS-style "Marking Scheme Import" workbook (.xlsx).
+"""Import a marking scheme workbook: the WorldSkills CIS "Marking Scheme Import" layout, or a 评分表.
 
-Sheet
-    The sheet whose name contains "Marking Scheme" (any case), else the first sheet holding a
-    sub-criterion header, else the first sheet. Problems are located as ``"<sheet>!<cell>"``,
-    e.g. ``"Marking Scheme!K17"``.
+:func:`read_scheme_workbook` loads the workbook (in :func:`load_workbook_bytes`, the one place
+that opens uploaded bytes), picks the sheet and hands it to the CIS reader below or to the
+Chinese score-sheet reader (:mod:`.score_sheet_import`). Problems are located by cell
+(``"CIS Marking Scheme Import!K23"``); every problem is collected and raised at once as
+:class:`SchemeInvalid`. Warnings (legacy types, WSOS data left out below the WorldSkills tier)
+come back with the scheme.
 
-Tables are found by their header rows, not by fixed row numbers, in any order, separated by
-blank rows if you like. A table runs from its header to the next table header or the sheet end.
+The CIS layout (one sheet named like ``CIS Marking Scheme Import``, plus ``Calculations``)
+is read by its header cells, never by fixed rows or columns. Header text is compared
+without case, line breaks or punctuation, and ``WSSS`` (older files) counts as ``WSOS``:
 
 WSOS table
-    Header row whose first filled cell starts with "WSOS" ("WSOS Section") and which has a marks
-    column ("WSOS Marks", "Mark", "Weight"). Columns: section number, name ("Section Name"),
-    WSOS marks. Other columns (aspect marks, variation: usually formulas) are ignored, as are
-    blank rows and rows starting with "Total".
-
+    Header ``Section`` | ``WSOS Marks`` | ... | ``WSOS Marks`` | ``Aspect Marks`` | ``Variation``.
+    When "WSOS Marks" heads two columns the first holds the section *name* (merged B:H) and
+    the last the marks; a "Name" header names the name column. Title rows (a lone text),
+    blank rows and the ``Total Variation`` row are skipped; aspect marks and variation are
+    recomputed, never read.
 Criteria table
-    Header row whose first filled cell is "Criterion"/"Criteria" (not "Sub ...") and which has a
-    mark column. Columns: letter, name, mark. A "Total" row (typically ``=SUM(...)``) is skipped
-    but remembered as the place to report a wrong scheme total. A criterion mark that is a
-    formula other than a constant is not trusted: the criterion's mark becomes the sum of its
-    aspects' max marks (so only the 100.00 total can then be wrong).
+    Header ``ID`` | ``Name`` | ... | ``Mark`` (after a ``Criteria`` title row). A mark is a
+    number, a text number, or a formula (``=N28``), which is not trusted: the criterion then
+    carries the sum of its aspects. Template letters with nothing beside them are skipped.
+Aspect blocks
+    One header row per criterion (``Sub Criterion ID``, ``Sub Criterion Name``, ``Day of
+    Marking``, ``Aspect Type``, ``Aspect - Description``, ``Judg Score``, ``Extra Aspect
+    Description``, ``Requirement``, ``WSOS Section``, ``Calculation Row``, ``Max Mark``; the
+    ``Criterion A`` / ``Total Mark`` cells beside them are ignored). Each block runs to the next
+    header or the ``Competition`` / ``Total Mark`` footer. A column whose header is missing
+    falls back to its usual place (A..K) only when that header cell is blank; a required
+    column that is missing is a problem naming it. Rows: a sub-criterion (A id, B name, C day),
+    aspects (D ``M``/``J``, E description, G extra text, H requirement, I WSOS section, J
+    calculation row, K max mark), four score rows after each J aspect (F ``0``..``3``, G the
+    descriptor). Legacy types ``O``/``S`` are read as ``M``/``J`` with a warning.
+Calculations
+    Column J of an M aspect names a row of the ``Calculations`` sheet: A label, B type, C flag,
+    D parameters (see :mod:`.measurement`).
 
-Sub-criterion / aspect table
-    Header row with a "Sub Criteria ID" / "Sub Criterion ID" cell and an "Aspect Type" cell.
-    Columns are matched by header words, defaulting to this layout::
-
-        A  Sub Criteria ID          sub-criterion rows only ("A1")
-        B  Sub Criteria Name        sub-criterion rows only
-        C  Day of Marking           sub-criterion rows only (1, "C1", "Day 1"; blank allowed)
-        D  Aspect Type              M or J on aspect rows
-        E  Aspect Description       aspect rows; a row with only E filled is a group heading
-        F  Judg Score               0-3 on the four rows after a J aspect
-        G  Extra Aspect Description / Judgement Score Description
-                                    M: requirement text ("Deduct 0.25 per error");
-                                    J score rows: the descriptor of that score
-        H  Requirement or Nominal Size (M only, optional; appended to G in brackets)
-        I  WSOS Section             aspect rows
-        J  Deduction Step           optional explicit step (M only)
-        K  Max Mark                 aspect rows
-        L  Total Mark               ignored (usually =SUM of K)
-
-    A sub-criterion row may also carry an aspect (D filled). Aspect ids are
-    ``<sub-criterion id>.<ordinal>`` ("A1.1", "A1.2" ...). When no explicit step is given for an
-    M aspect, G is read: "Deduct 0.25 per error" makes 0.25 the step if it divides the max mark
-    (otherwise there is no step); "Full marks or zero" makes the max mark the step.
-    Group-heading rows and notes are skipped.
-
-Numbers
-    Numeric cells, or text holding a number (" 0.50 ", "0,5"). Formula cells are not trusted:
-    a formula in an aspect's max mark (or WSOS marks, step) is a problem unless it is a constant
-    such as ``=0.5``; formulas in total/variation columns are ignored and totals recomputed.
-
-Every problem is collected, then :func:`~.scheme.validate_scheme` runs with cell paths; the
-import raises :class:`SchemeInvalid` carrying all of them, sorted by cell.
+Aspect ids are ``<sub-criterion>.<ordinal>`` ("A1.3"); the CIS reference ("A1.M2") is kept on
+the aspect.
 """
 from __future__ import annotations
 
@@ -60,28 +45,40 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from .errors import Problem, SchemeInvalid
+from .measurement import Measurement, MeasurementError, measurement_from_cis
 from .numbers import format_mark, parse_decimal
-from .scheme import Aspect, Criterion, MarkingScheme, SubCriterion, WsosSection, validate_scheme
+from .scheme import (Aspect, Criterion, MarkingScheme, SubCriterion, WsosSection, validate_scheme,
+                     with_references)
 
 MAX_ROWS = 10_000
 MAX_COLUMNS = 60
 _CONSTANT_FORMULA = re.compile(r"^=\s*\+?\s*\(?\s*([0-9]*[.,]?[0-9]+)\s*\)?\s*$")
-_DAY = re.compile(r"^(?:c|day)?\s*(\d{1,2})$", re.IGNORECASE)
+_DAY = re.compile(r"^(?:c|day)?\s*[-.]?\s*(\d{1,2})$", re.IGNORECASE)
+_NUMBERED_TYPE = re.compile(r"^([MJOS])\s*\d+$", re.IGNORECASE)
 _FULL_OR_ZERO = re.compile(r"\bfull(?: marks?)? or (?:zero|nothing|0)\b|\ball or nothing\b", re.IGNORECASE)
 _DEDUCT = re.compile(
     r"deduct(?:ion)?\s*(?:of\s*)?(\d+(?:[.,]\d+)?)\s*(?:marks?\s*)?(?:per|for each|each)\b", re.IGNORECASE
 )
+LEGACY_TYPES = {"O": "M", "S": "J"}
 
+#: Usual column (1-based) of every aspect-block role; used only where the header cell is blank.
 ASPECT_DEFAULT_COLUMNS = {
     "sub_id": 1, "sub_name": 2, "day": 3, "type": 4, "description": 5, "score": 6,
-    "extra": 7, "requirement": 8, "wsos": 9, "step": 10, "max_mark": 11,
+    "extra": 7, "requirement": 8, "wsos": 9, "calculation": 10, "max_mark": 11,
 }
+ASPECT_ROLE_NAMES = {
+    "sub_id": "Sub Criterion ID", "sub_name": "Sub Criterion Name", "day": "Day of Marking",
+    "type": "Aspect Type", "description": "Aspect - Description", "score": "Judg Score",
+    "extra": "Extra Aspect Description", "requirement": "Requirement", "wsos": "WSOS Section",
+    "calculation": "Calculation Row", "max_mark": "Max Mark", "step": "Deduction Step",
+}
+REQUIRED_ASPECT_ROLES = ("sub_id", "type", "description", "max_mark")
 
 
 class FormulaCell(ValueError):
@@ -91,15 +88,19 @@ class FormulaCell(ValueError):
 # --------------------------------------------------------------------------- cell helpers
 
 
-def _norm(value: Any) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", str(value).lower()).strip() if value is not None else ""
+def norm(value: Any) -> str:
+    """Header text compared loosely: lower case, words only, WSSS read as WSOS."""
+    if value is None:
+        return ""
+    text = re.sub(r"[^a-z0-9\u4e00-\u9fff]+", " ", str(value).lower()).strip()
+    return re.sub(r"\bwsss\b", "wsos", text)
 
 
-def _blank(value: Any) -> bool:
+def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -107,7 +108,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _number(value: Any) -> Decimal:
+def number(value: Any) -> Decimal:
     """A cell's number; ``FormulaCell`` for a non-constant formula, ``ValueError`` otherwise."""
     if isinstance(value, str) and value.strip().startswith("="):
         constant = _CONSTANT_FORMULA.match(value.strip())
@@ -118,95 +119,188 @@ def _number(value: Any) -> Decimal:
         return parse_decimal(value, allow_comma=True)
     if hasattr(value, "text"):  # openpyxl ArrayFormula / DataTableFormula
         raise FormulaCell("array formula is not trusted here: enter the value")
-    raise ValueError(f"not a number: {_text(value)!r}")
+    raise ValueError(f"not a number: {text(value)!r}")
 
 
-def _whole(value: Any) -> int:
-    number = _number(value)
-    if number != number.to_integral_value():
-        raise ValueError(f"not a whole number: {_text(value)!r}")
-    return int(number)
+def whole(value: Any) -> int:
+    result = number(value)
+    if result != result.to_integral_value():
+        raise ValueError(f"not a whole number: {text(value)!r}")
+    return int(result)
 
 
-# --------------------------------------------------------------------------- header detection
+def first_filled(row: tuple[Any, ...]) -> int | None:
+    return next((i for i, v in enumerate(row) if not blank(v)), None)
 
 
-def _first_filled(row: tuple[Any, ...]) -> int | None:
-    return next((i for i, v in enumerate(row) if not _blank(v)), None)
+def filled(row: tuple[Any, ...]) -> list[int]:
+    """1-based columns of the non-blank cells of a row."""
+    return [i for i, v in enumerate(row, start=1) if not blank(v)]
 
 
-def _is_mark_header(value: Any) -> bool:
-    words = _norm(value).split()
-    return 0 < len(words) <= 4 and bool({"mark", "marks", "weight", "weighting"} & set(words))
+# --------------------------------------------------------------------------- workbook and result
+
+
+@dataclass
+class Sheet:
+    """The cell values of one sheet (formulas as text) and where problems go."""
+
+    title: str
+    rows: list[tuple[Any, ...]]
+
+    def ref(self, column: int, row: int) -> str:
+        return f"{self.title}!{get_column_letter(column)}{row}"
+
+    def cell(self, row: int, column: int) -> Any:
+        if not 1 <= row <= len(self.rows):
+            return None
+        values = self.rows[row - 1]
+        return values[column - 1] if 0 < column <= len(values) else None
+
+
+@dataclass
+class SchemeImport:
+    """An imported scheme, the layout it came in and the warnings for the organiser."""
+
+    scheme: MarkingScheme
+    layout: str  # "cis" or "score_sheet"
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_workbook_bytes(content: bytes) -> Any:
+    """The uploaded workbook (formulas as text); the only place uploaded bytes are opened."""
+    try:
+        return load_workbook(BytesIO(content), data_only=False)
+    except Exception as exc:  # noqa: BLE001 - any failure to read untrusted bytes means "not a workbook"
+        raise SchemeInvalid([Problem("file", f"not a readable .xlsx workbook ({type(exc).__name__})")]) from None
+
+
+def sheet_values(worksheet: Any) -> Sheet:
+    if worksheet.max_row > MAX_ROWS:
+        message = f"sheet has {worksheet.max_row} rows; at most {MAX_ROWS} are read"
+        raise SchemeInvalid([Problem(f"{worksheet.title}!A1", message)])
+    width = min(max(worksheet.max_column, len(ASPECT_DEFAULT_COLUMNS)), MAX_COLUMNS)
+    rows = list(worksheet.iter_rows(min_row=1, max_row=worksheet.max_row, min_col=1, max_col=width,
+                                    values_only=True))
+    return Sheet(worksheet.title, rows)
+
+
+def read_scheme_workbook(content: bytes, require_wsos: bool = True) -> SchemeImport:
+    """Read and validate a CIS workbook or a 评分表; raise :class:`SchemeInvalid` with every problem.
+
+    ``require_wsos`` (the WorldSkills tier) makes missing WSOS data an error; below that tier it
+    is a warning.
+    """
+    from .score_sheet_import import is_score_sheet_header, read_score_sheet
+
+    workbook = load_workbook_bytes(content)
+    worksheet = _pick_sheet(workbook, is_score_sheet_header)
+    sheet = sheet_values(worksheet)
+    if not any(_is_aspect_header(row) for row in sheet.rows) and any(is_score_sheet_header(r) for r in sheet.rows):
+        return read_score_sheet(sheet, require_wsos)
+    calculations = next((sheet_values(s) for s in workbook.worksheets if norm(s.title) == "calculations"), None)
+    return _CisReader(sheet, calculations, require_wsos).read()
+
+
+def parse_cis_xlsx(content: bytes, require_wsos: bool = True) -> MarkingScheme:
+    """The scheme of a workbook (see :func:`read_scheme_workbook`), without the warnings."""
+    return read_scheme_workbook(content, require_wsos).scheme
+
+
+def _pick_sheet(workbook: Any, score_sheet_header: Callable[[tuple[Any, ...]], bool]) -> Any:
+    sheets = workbook.worksheets
+    named = [s for s in sheets if "markingscheme" in norm(s.title).replace(" ", "")]
+    if named:
+        return named[0]
+    for test in (_is_aspect_header, score_sheet_header):
+        for sheet in sheets:
+            head = sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, 200), max_col=MAX_COLUMNS, values_only=True)
+            if any(test(row) for row in head):
+                return sheet
+    return sheets[0]
+
+
+# --------------------------------------------------------------------------- header recognition
 
 
 def _is_aspect_header(row: tuple[Any, ...]) -> bool:
-    norms = [_norm(v) for v in row]
+    norms = [norm(v) for v in row]
     has_sub = any(n.replace(" ", "").startswith("subcriteri") for n in norms)
-    has_type = any("aspect type" in n or "aspecttype" in n or n == "type" for n in norms)
+    has_type = any("aspect type" in n or n == "type" for n in norms)
     return has_sub and has_type
 
 
-def _header_kind(row: tuple[Any, ...]) -> str | None:
-    first = _first_filled(row)
+def _is_marks_word(value: Any) -> bool:
+    words = norm(value).split()
+    return 0 < len(words) <= 4 and bool({"mark", "marks", "weight", "weighting"} & set(words)) \
+        and not {"aspect", "variation", "total", "max"} & set(words)
+
+
+def _is_wsos_header(row: tuple[Any, ...]) -> bool:
+    norms = [norm(v) for v in row]
+    has_section = any(n in ("section", "wsos section", "section number", "wsos section number") for n in norms)
+    return has_section and any(_is_marks_word(v) for v in row)
+
+
+def _is_criteria_header(row: tuple[Any, ...]) -> bool:
+    first = first_filled(row)
     if first is None:
-        return None
+        return False
+    lead = norm(row[first])
+    return lead in ("id", "criterion", "criteria", "criterion id", "criteria id", "letter") and any(
+        _is_marks_word(v) for v in row[first + 1:])
+
+
+def _is_footer(row: tuple[Any, ...]) -> bool:
+    norms = [norm(v) for v in row]
+    return "competition" in norms and "total mark" in norms
+
+
+def _header_kind(row: tuple[Any, ...]) -> str | None:
     if _is_aspect_header(row):
         return "aspects"
-    lead = _norm(row[first])
-    has_mark = any(_is_mark_header(v) for v in row[first + 1:])
-    if has_mark and lead.startswith("wsos"):
+    if _is_wsos_header(row):
         return "wsos"
-    if has_mark and re.match(r"^criteri(on|a)\b", lead) and len(lead.split()) <= 3:
+    if _is_criteria_header(row):
         return "criteria"
+    if _is_footer(row):
+        return "footer"
     return None
 
 
-_ASPECT_ROLES: list[tuple[str, Any]] = [
-    ("sub_id", lambda w, s: s.startswith("subcriteri") and ("id" in w or s.endswith("id"))),
-    ("sub_name", lambda w, s: "subcriteri" in s and ("name" in w or "description" in w)),
+_ASPECT_ROLES: list[tuple[str, Callable[[set[str], str], bool]]] = [
+    ("sub_id", lambda w, s: s.startswith("subcriteri") and s.endswith("id")),
+    ("sub_name", lambda w, s: s.startswith("subcriteri") and bool({"name", "description"} & w)),
     ("day", lambda w, s: "day" in w),
     ("type", lambda w, s: "type" in w),
     ("wsos", lambda w, s: "wsos" in w),
+    ("calculation", lambda w, s: "calculation" in w),
     ("max_mark", lambda w, s: "max" in w and bool({"mark", "marks"} & w)),
     ("step", lambda w, s: "step" in w),
-    ("score", lambda w, s: "score" in w and "description" not in w),
     ("extra", lambda w, s: "extra" in w or ("score" in w and "description" in w)),
+    ("score", lambda w, s: "score" in w),
     ("requirement", lambda w, s: "requirement" in w or "nominal" in w),
-    ("description", lambda w, s: "description" in w and "name" not in w),
+    ("description", lambda w, s: "description" in w),
 ]
 
 
-def _aspect_columns(header: tuple[Any, ...]) -> dict[str, int]:
-    """Map roles to 1-based columns by header words; unmatched roles keep the default column."""
+def aspect_columns(header: tuple[Any, ...]) -> tuple[dict[str, int], list[str]]:
+    """Roles → 1-based columns by header words; a missing role takes its usual column only
+    when that header cell is blank. Also the required roles that could not be placed."""
     found: dict[str, int] = {}
     for index, value in enumerate(header, start=1):
-        norm = _norm(value)
-        words, squashed = set(norm.split()), norm.replace(" ", "")
+        words_text = norm(value)
+        words, squashed = set(words_text.split()), words_text.replace(" ", "")
         for role, matches in _ASPECT_ROLES:
-            if norm and role not in found and matches(words, squashed):
+            if words_text and role not in found and matches(words, squashed):
                 found[role] = index
                 break
     taken = set(found.values())
     for role, column in ASPECT_DEFAULT_COLUMNS.items():
-        if role not in found and column not in taken:
+        header_blank = column > len(header) or blank(header[column - 1])
+        if role not in found and column not in taken and header_blank:
             found[role] = column
-    return found
-
-
-def _table_columns(header: tuple[Any, ...], name_words: set[str]) -> dict[str, int]:
-    """Key, name and mark columns (1-based) of the WSOS or criteria table."""
-    key = (_first_filled(header) or 0) + 1
-    mark = name = None
-    for index, value in enumerate(header, start=1):
-        words = set(_norm(value).split())
-        if index == key:
-            continue
-        if mark is None and _is_mark_header(value) and not {"aspect", "aspects", "variation", "total"} & words:
-            mark = index
-        elif name is None and name_words & words:
-            name = index
-    return {"key": key, "name": name or key + 1, "mark": mark or key + 2}
+    return found, [role for role in REQUIRED_ASPECT_ROLES if role not in found]
 
 
 # --------------------------------------------------------------------------- parsing
@@ -219,244 +313,336 @@ class _AspectDraft:
     type: str
     description: str
     requirement: str
-    wsos: int
+    wsos: int | None
     max_mark: Decimal
     step: Decimal | None
-    step_column: int
+    columns: dict[str, int]
+    measurement: Measurement | None = None
+    calculation_cell: str = ""
     descriptors: dict[int, str] = field(default_factory=dict)
 
 
-@dataclass
-class _Parse:
-    sheet: str
-    rows: list[tuple[Any, ...]]
-    problems: list[Problem] = field(default_factory=list)
-    wsos: list[tuple[int, WsosSection]] = field(default_factory=list)
-    criteria: list[tuple[int, str, str, Decimal | None]] = field(default_factory=list)
-    subs: list[tuple[int, SubCriterion]] = field(default_factory=list)
-    aspects: list[_AspectDraft] = field(default_factory=list)
-    total_cell: str = ""
-    aspect_header_row: int = 1
-    columns: dict[str, dict[str, int]] = field(default_factory=dict)
+class _CisReader:
+    """Reads one CIS sheet into a scheme, collecting every problem by cell."""
 
-    def ref(self, column: int, row: int) -> str:
-        return f"{self.sheet}!{get_column_letter(column)}{row}"
+    def __init__(self, sheet: Sheet, calculations: Sheet | None, require_wsos: bool) -> None:
+        self.sheet = sheet
+        self.calculations = calculations
+        self.require_wsos = require_wsos
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.wsos: list[tuple[int, WsosSection]] = []
+        self.wsos_columns: dict[str, int] = {}
+        self.criteria: list[tuple[int, str, str, Decimal | None]] = []
+        self.criteria_columns: dict[str, int] = {}
+        self.subs: list[tuple[int, SubCriterion, dict[str, int]]] = []
+        self.aspects: list[_AspectDraft] = []
+        self.total_cell = ""
+        self.first_aspect_header = 1
+        self.wsos_column_missing = False
 
-    def add(self, column: int, row: int, message: str) -> None:
-        self.problems.append(Problem(self.ref(column, row), message))
+    def add(self, column: int, row: int, message: str, sheet: Sheet | None = None) -> None:
+        self.problems.append(Problem((sheet or self.sheet).ref(column, row), message))
 
-    def cell(self, row: int, column: int) -> Any:
-        values = self.rows[row - 1]
-        return values[column - 1] if column - 1 < len(values) else None
+    def read(self) -> SchemeImport:
+        regions = self._regions()
+        if not any(kind == "aspects" for kind, _, _ in regions):
+            raise SchemeInvalid(self.problems)
+        for kind, start, end in regions:
+            {"wsos": self._wsos, "criteria": self._criteria, "aspects": self._aspects}[kind](start, end)
+        if self.wsos_column_missing and not self.require_wsos:
+            self.warnings.append("The aspects name no WSOS section (no 'WSOS Section' column): allowed below the "
+                                 "WorldSkills tier; there is no WSOS variation to show.")
+        scheme = self._scheme()
+        reported = self.wsos_column_missing or not self.wsos_columns  # said once, not per aspect
+        rule_problems = validate_scheme(scheme, self._locator(scheme), require_wsos=self.require_wsos and not reported)
+        problems = merge_problems(self.problems, rule_problems)
+        if problems:
+            raise SchemeInvalid(problems)
+        return SchemeImport(scheme, "cis", self.warnings)
 
+    def _regions(self) -> list[tuple[str, int, int]]:
+        """(kind, header row, end row exclusive) of each table; problems for missing tables."""
+        starts: list[tuple[str, int]] = []
+        end_of_sheet = len(self.sheet.rows) + 1
+        for number_, row in enumerate(self.sheet.rows, start=1):
+            kind = _header_kind(row)
+            if kind == "footer":
+                self.total_cell = self.total_cell or self._footer_total(number_, row)
+            if kind:
+                starts.append((kind, number_))
+        kinds = {k for k, _ in starts}
+        wanted = {"wsos": "no WSOS table (a header row with 'Section' and 'WSOS Marks' cells)",
+                  "criteria": "no criteria table (a header row with 'ID', 'Name' and 'Mark' cells)",
+                  "aspects": "no sub-criterion table (a header row with 'Sub Criterion ID' and 'Aspect Type' cells)"}
+        for kind, message in wanted.items():
+            if kind in kinds:
+                continue
+            if kind == "wsos" and not self.require_wsos:
+                self.warnings.append("The workbook has no WSOS table: allowed below the WorldSkills tier.")
+            else:
+                self.add(1, 1, f"sheet {self.sheet.title} has {message}")
+        regions = []
+        seen: set[str] = set()
+        for i, (kind, start) in enumerate(starts):
+            end = starts[i + 1][1] if i + 1 < len(starts) else end_of_sheet
+            if kind == "footer" or (kind in seen and kind != "aspects"):
+                continue
+            seen.add(kind)
+            regions.append((kind, start, end))
+        return regions
 
-def parse_cis_xlsx(content: bytes) -> MarkingScheme:
-    """Read and validate a CIS marking-scheme workbook; raise :class:`SchemeInvalid` with every problem."""
-    parse = _read_sheet(content)
-    headers = _find_headers(parse)
-    if parse.problems:
-        raise SchemeInvalid(parse.problems)
-    _parse_wsos(parse, *headers["wsos"])
-    _parse_criteria(parse, *headers["criteria"])
-    _parse_aspect_table(parse, *headers["aspects"])
-    scheme = _build_scheme(parse)
-    problems = _merge(parse.problems, validate_scheme(scheme, _locator(parse, scheme)))
-    if problems:
-        raise SchemeInvalid(problems)
-    return scheme
+    def _footer_total(self, row_number: int, row: tuple[Any, ...]) -> str:
+        columns = filled(row)
+        return self.sheet.ref(columns[-1], row_number)
 
+    def _data_rows(self, start: int, end: int) -> Iterable[int]:
+        for number_ in range(start + 1, end):
+            if first_filled(self.sheet.rows[number_ - 1]) is not None:
+                yield number_
 
-def _read_sheet(content: bytes) -> _Parse:
-    try:
-        workbook = load_workbook(BytesIO(content), data_only=False)
-    except Exception as exc:  # noqa: BLE001 - any failure to read untrusted bytes means "not a workbook"
-        raise SchemeInvalid([Problem("file", f"not a readable .xlsx workbook ({type(exc).__name__})")]) from None
-    sheet = _pick_sheet(workbook)
-    if sheet.max_row > MAX_ROWS:
-        message = f"sheet has {sheet.max_row} rows; at most {MAX_ROWS} are read"
-        raise SchemeInvalid([Problem(f"{sheet.title}!A1", message)])
-    width = min(max(sheet.max_column, len(ASPECT_DEFAULT_COLUMNS)), MAX_COLUMNS)
-    rows = list(sheet.iter_rows(min_row=1, max_row=sheet.max_row, min_col=1, max_col=width, values_only=True))
-    return _Parse(sheet.title, rows)
-
-
-def _pick_sheet(workbook: Any) -> Any:
-    sheets = workbook.worksheets
-    named = [s for s in sheets if "marking scheme" in _norm(s.title)]
-    if named:
-        return named[0]
-    for sheet in sheets:
-        head = sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, 200), max_col=MAX_COLUMNS, values_only=True)
-        if any(_is_aspect_header(row) for row in head):
-            return sheet
-    return sheets[0]
-
-
-def _find_headers(parse: _Parse) -> dict[str, tuple[int, int]]:
-    """First header row of each table and the row where its region ends (exclusive)."""
-    starts: dict[str, int] = {}
-    for number, row in enumerate(parse.rows, start=1):
-        kind = _header_kind(row)
-        if kind and kind not in starts:
-            starts[kind] = number
-    wanted = {"wsos": "a WSOS table (header 'WSOS Section ... WSOS Marks')",
-              "criteria": "a criteria table (header 'Criterion ... Mark')",
-              "aspects": "a sub-criterion table (header 'Sub Criteria ID ... Aspect Type')"}
-    for kind, label in wanted.items():
-        if kind not in starts:
-            parse.add(1, 1, f"no {label} found in sheet {parse.sheet}")
-    ordered = sorted(starts.values()) + [len(parse.rows) + 1]
-    return {kind: (start, next(n for n in ordered if n > start)) for kind, start in starts.items()}
-
-
-def _data_rows(parse: _Parse, start: int, end: int) -> Iterable[tuple[int, tuple[Any, ...]]]:
-    for number in range(start + 1, end):
-        row = parse.rows[number - 1]
-        if _first_filled(row) is not None:
-            yield number, row
-
-
-def _parse_wsos(parse: _Parse, start: int, end: int) -> None:
-    cols = _table_columns(parse.rows[start - 1], {"name", "title", "description", "section"})
-    parse.columns["wsos"] = cols
-    for number, _ in _data_rows(parse, start, end):
-        key, marks = parse.cell(number, cols["key"]), parse.cell(number, cols["mark"])
-        if _norm(key).startswith("total") or (_blank(key) and _blank(marks)):
-            continue
-        if _blank(key):
-            parse.add(cols["key"], number, "WSOS marks without a section number")
-            continue
+    def _read_mark(self, row: int, column: int, what: str) -> Decimal:
+        value = self.sheet.cell(row, column)
+        if blank(value):
+            self.add(column, row, f"{what} is missing")
+            return Decimal(0)
         try:
-            section = _whole(key)
+            return number(value)
+        except ValueError as exc:
+            self.add(column, row, f"{what}: {exc}")
+            return Decimal(0)
+
+    # ---------------------------------------------------------------- WSOS
+
+    def _wsos_header(self, start: int) -> dict[str, int] | None:
+        header = self.sheet.rows[start - 1]
+        norms = [norm(v) for v in header]
+        key = next(i for i, n in enumerate(norms, start=1) if n.endswith("section") or n.endswith("section number"))
+        marks = [i for i, v in enumerate(header, start=1) if i != key and _is_marks_word(v)]
+        names = [i for i, n in enumerate(norms, start=1) if i != key and {"name", "title", "description"} & set(n.split())]
+        name = names[0] if names else (marks[0] if len(marks) > 1 else None)
+        mark = next((m for m in reversed(marks) if m != name), None)
+        if name is None and blank(self.sheet.cell(start, 2)):
+            name = 2
+        if mark is None:
+            self.add(key, start, "the WSOS table has no 'WSOS Marks' column")
+            return None
+        return {"key": key, "name": name or key, "mark": mark}
+
+    def _wsos(self, start: int, end: int) -> None:
+        columns = self._wsos_header(start)
+        if columns is None:
+            return
+        self.wsos_columns = columns
+        for row in self._data_rows(start, end):
+            key, marks = self.sheet.cell(row, columns["key"]), self.sheet.cell(row, columns["mark"])
+            values = [norm(v) for v in self.sheet.rows[row - 1]]
+            if any(v.startswith("total") for v in values) or (blank(key) and blank(marks)):
+                continue
+            if blank(marks) and len(filled(self.sheet.rows[row - 1])) == 1:
+                continue  # a title row such as "Criteria"
+            if blank(key):
+                self.add(columns["key"], row, "WSOS marks without a section number")
+                continue
+            try:
+                section = whole(key)
+            except ValueError:
+                self.add(columns["key"], row, f"WSOS section number must be a whole number, got {text(key)!r}")
+                continue
+            name = text(self.sheet.cell(row, columns["name"]))
+            self.wsos.append((row, WsosSection(section, name, self._read_mark(row, columns["mark"], "WSOS marks"))))
+
+    # ---------------------------------------------------------------- criteria
+
+    def _criteria(self, start: int, end: int) -> None:
+        header = self.sheet.rows[start - 1]
+        key = (first_filled(header) or 0) + 1
+        names = [i for i, v in enumerate(header, start=1) if i != key and {"name", "title"} & set(norm(v).split())]
+        marks = [i for i, v in enumerate(header, start=1) if i != key and _is_marks_word(v)]
+        columns = {"key": key, "name": names[0] if names else key + 1, "mark": marks[0]}
+        self.criteria_columns = columns
+        for row in self._data_rows(start, end):
+            letter, name = self.sheet.cell(row, key), self.sheet.cell(row, columns["name"])
+            mark = self.sheet.cell(row, columns["mark"])
+            if norm(letter).startswith("total"):
+                self.total_cell = self.total_cell or self.sheet.ref(columns["mark"], row)
+                continue
+            if blank(letter) or (blank(name) and blank(mark)) or (len(text(letter)) > 3 and blank(mark)):
+                continue  # template letters without a criterion, notes beside the table
+            self.criteria.append((row, text(letter).upper(), text(name), self._criterion_mark(row, columns["mark"])))
+
+    def _criterion_mark(self, row: int, column: int) -> Decimal | None:
+        """The criterion mark, or None for a formula (then computed from the aspects)."""
+        try:
+            return number(self.sheet.cell(row, column))
+        except FormulaCell:
+            return None
         except ValueError:
-            parse.add(cols["key"], number, f"WSOS section number must be a whole number, got {_text(key)!r}")
-            continue
-        name = _text(parse.cell(number, cols["name"]))
-        parse.wsos.append((number, WsosSection(section, name, _read_mark(parse, number, cols["mark"], "WSOS marks"))))
+            return self._read_mark(row, column, "criterion mark")
+
+    # ---------------------------------------------------------------- aspect blocks
+
+    def _aspects(self, start: int, end: int) -> None:
+        columns, missing = aspect_columns(self.sheet.rows[start - 1])
+        if not self.aspects and not self.subs:
+            self.first_aspect_header = start
+        for role in missing:
+            self.add(1, start, f"the sub-criterion table has no '{ASPECT_ROLE_NAMES[role]}' column")
+        if missing:
+            return
+        if "wsos" not in columns:
+            self.wsos_column_missing = True
+            if self.require_wsos and not any("no 'WSOS Section' column" in p.problem for p in self.problems):
+                self.add(columns["type"], start, "the sub-criterion table has no 'WSOS Section' column")
+        block = _AspectBlock(self, columns)
+        for row in self._data_rows(start, end):
+            block.feed(row)
+
+    # ---------------------------------------------------------------- scheme
+
+    def _scheme(self) -> MarkingScheme:
+        ordinals: dict[str, int] = {}
+        aspects = []
+        for draft in self.aspects:
+            ordinals[draft.sub_id] = ordinals.get(draft.sub_id, 0) + 1
+            aspects.append(Aspect(
+                id=f"{draft.sub_id}.{ordinals[draft.sub_id]}", sub_criterion=draft.sub_id, type=draft.type,
+                description=draft.description, requirement=draft.requirement, wsos_section=draft.wsos,
+                max_mark=draft.max_mark, step=None if draft.measurement else draft.step,
+                descriptors=dict(sorted(draft.descriptors.items())), measurement=draft.measurement,
+            ))
+        sums: dict[str, Decimal] = {}
+        for aspect in aspects:
+            sums[aspect.sub_criterion[:1]] = sums.get(aspect.sub_criterion[:1], Decimal(0)) + aspect.max_mark
+        criteria = [Criterion(letter, name, mark if mark is not None else sums.get(letter, Decimal(0)))
+                    for _, letter, name, mark in self.criteria]
+        return MarkingScheme(tuple(w for _, w in self.wsos), tuple(criteria), tuple(s for _, s, _ in self.subs),
+                             tuple(with_references(aspects)))
+
+    def _locator(self, scheme: MarkingScheme) -> Callable[[str, int | None, str], str]:
+        wsos, crit = self.wsos_columns, self.criteria_columns
+        total_cell = self.total_cell or self.sheet.ref(ASPECT_DEFAULT_COLUMNS["max_mark"], self.first_aspect_header)
+        first_cell = self.sheet.ref(1, 1)
+
+        def locate(kind: str, index: int | None, name: str) -> str:
+            if kind == "scheme" or index is None:
+                return first_cell if name == "wsos_sections" else total_cell
+            if kind == "wsos_section":
+                column = {"number": wsos["key"], "name": wsos["name"], "marks": wsos["mark"]}.get(name, wsos["key"])
+                return self.sheet.ref(column, self.wsos[index][0])
+            if kind == "criterion":
+                column = {"letter": crit["key"], "name": crit["name"], "mark": crit["mark"]}.get(name, crit["key"])
+                return self.sheet.ref(column, self.criteria[index][0])
+            if kind == "sub_criterion":
+                row, _, columns = self.subs[index]
+                return self.sheet.ref(columns.get({"id": "sub_id", "name": "sub_name"}.get(name, name), 1), row)
+            draft = self.aspects[index]
+            if name == "measurement" and draft.calculation_cell:
+                return draft.calculation_cell
+            role = {"requirement": "extra", "wsos_section": "wsos", "descriptors": "score",
+                    "step": "step" if "step" in draft.columns else "extra"}.get(name, name)
+            return self.sheet.ref(draft.columns.get(role, draft.columns["type"]), draft.row)
+
+        return locate
 
 
-def _read_mark(parse: _Parse, row: int, column: int, what: str) -> Decimal:
-    """A required number; on any problem the problem is recorded and 0 returned."""
-    value = parse.cell(row, column)
-    if _blank(value):
-        parse.add(column, row, f"{what} is missing")
-        return Decimal(0)
-    try:
-        return _number(value)
-    except ValueError as exc:
-        parse.add(column, row, f"{what}: {exc}")
-        return Decimal(0)
+class _AspectBlock:
+    """State machine over the rows of one aspect block."""
 
-
-def _parse_criteria(parse: _Parse, start: int, end: int) -> None:
-    cols = _table_columns(parse.rows[start - 1], {"name", "title", "description"})
-    parse.columns["criteria"] = cols
-    for number, _ in _data_rows(parse, start, end):
-        key, mark = parse.cell(number, cols["key"]), parse.cell(number, cols["mark"])
-        if _norm(key).startswith("total"):
-            parse.total_cell = parse.total_cell or parse.ref(cols["mark"], number)
-            continue
-        if _blank(key) or (len(_text(key)) > 3 and _blank(mark)):
-            continue  # notes beside the table
-        name = _text(parse.cell(number, cols["name"]))
-        parse.criteria.append((number, _text(key).upper(), name, _criterion_mark(parse, number, cols["mark"])))
-
-
-def _criterion_mark(parse: _Parse, row: int, column: int) -> Decimal | None:
-    """The criterion mark, or None for a formula (then computed from the aspects)."""
-    try:
-        return _number(parse.cell(row, column))
-    except FormulaCell:
-        return None
-    except ValueError:
-        return _read_mark(parse, row, column, "criterion mark")
-
-
-class _AspectTable:
-    """State machine over the sub-criterion/aspect rows."""
-
-    def __init__(self, parse: _Parse, columns: dict[str, int]) -> None:
-        self.parse = parse
+    def __init__(self, reader: _CisReader, columns: dict[str, int]) -> None:
+        self.reader = reader
+        self.sheet = reader.sheet
         self.col = columns
         self.sub: SubCriterion | None = None
         self.aspect: _AspectDraft | None = None
-        self.ordinal = 0
 
     def value(self, row: int, role: str) -> Any:
-        return self.parse.cell(row, self.col[role])
+        return self.sheet.cell(row, self.col[role]) if role in self.col else None
 
     def feed(self, row: int) -> None:
-        if not _blank(self.value(row, "sub_id")):
+        if not blank(self.value(row, "sub_id")):
             self.sub_criterion(row)
-        if not _blank(self.value(row, "type")):
+        if not blank(self.value(row, "type")):
             self.new_aspect(row)
-        elif not _blank(self.value(row, "score")):
+        elif not blank(self.value(row, "score")):
             self.descriptor(row)
-        elif _blank(self.value(row, "sub_id")) and not _blank(self.value(row, "max_mark")):
-            self.parse.add(self.col["type"], row, "a max mark without an aspect type (M or J)")
+        elif blank(self.value(row, "sub_id")) and not blank(self.value(row, "max_mark")):
+            self.reader.add(self.col["type"], row, "a max mark without an aspect type (M or J)")
 
     def sub_criterion(self, row: int) -> None:
-        sub_id = _text(self.value(row, "sub_id")).upper()
-        self.sub = SubCriterion(sub_id, _text(self.value(row, "sub_name")), self.day(row), sub_id[:1])
-        self.parse.subs.append((row, self.sub))
-        self.aspect, self.ordinal = None, 0
+        sub_id = text(self.value(row, "sub_id")).upper()
+        self.sub = SubCriterion(sub_id, text(self.value(row, "sub_name")), self.day(row), sub_id[:1])
+        self.reader.subs.append((row, self.sub, self.col))
+        self.aspect = None
 
     def day(self, row: int) -> int | None:
         value = self.value(row, "day")
-        if _blank(value):
+        if blank(value):
             return None
-        match = _DAY.match(_text(value))
+        match = _DAY.match(text(value))
         if match and int(match.group(1)) >= 1:
             return int(match.group(1))
-        self.parse.add(self.col["day"], row, f"day of marking must be like 1 or C1, got {_text(value)!r}")
+        self.reader.add(self.col["day"], row, f"day of marking must be like 1 or C1, got {text(value)!r}")
         return None
+
+    def aspect_type(self, row: int) -> str:
+        raw = text(self.value(row, "type"))
+        kind = raw.upper()
+        if kind in LEGACY_TYPES:
+            self.reader.warnings.append(f"{self.sheet.ref(self.col['type'], row)}: legacy aspect type {raw!r} "
+                                        f"read as {LEGACY_TYPES[kind]}")
+            return LEGACY_TYPES[kind]
+        numbered = _NUMBERED_TYPE.match(kind)
+        if numbered:
+            letter = LEGACY_TYPES.get(numbered.group(1).upper(), numbered.group(1).upper())
+            self.reader.add(self.col["type"], row, f"aspect type must be M or J, got {raw!r}: an aspect number is "
+                                                   f"not a type; write {letter} alone")
+        return kind
 
     def new_aspect(self, row: int) -> None:
         if self.sub is None:
-            self.parse.add(self.col["type"], row, "aspect row before any sub-criterion row")
+            self.reader.add(self.col["type"], row, "aspect row before any sub-criterion row")
             return
-        self.ordinal += 1
-        max_mark = _read_mark(self.parse, row, self.col["max_mark"], "max mark")
-        step, step_column = self.step(row, max_mark)
+        kind = self.aspect_type(row)
+        max_mark = self.reader._read_mark(row, self.col["max_mark"], "max mark")
         self.aspect = _AspectDraft(
-            row=row, sub_id=self.sub.id, type=_text(self.value(row, "type")).upper(),
-            description=_text(self.value(row, "description")), requirement=self.requirement(row),
-            wsos=self.wsos(row), max_mark=max_mark, step=step, step_column=step_column,
+            row=row, sub_id=self.sub.id, type=kind, description=text(self.value(row, "description")),
+            requirement=self.requirement(row), wsos=self.wsos(row), max_mark=max_mark,
+            step=self.step(row, kind, max_mark), columns=self.col,
         )
-        self.parse.aspects.append(self.aspect)
+        self.measurement(row, self.aspect)
+        self.reader.aspects.append(self.aspect)
 
     def requirement(self, row: int) -> str:
-        extra, nominal = _text(self.value(row, "extra")), _text(self.value(row, "requirement"))
+        extra, nominal = text(self.value(row, "extra")), text(self.value(row, "requirement"))
         if extra and nominal:
             return f"{extra} ({nominal})"
         return extra or nominal
 
-    def wsos(self, row: int) -> int:
+    def wsos(self, row: int) -> int | None:
+        if "wsos" not in self.col:
+            return None
         value = self.value(row, "wsos")
-        if _blank(value):
-            self.parse.add(self.col["wsos"], row, "WSOS section is missing")
-            return 0
+        if blank(value):
+            if self.reader.require_wsos:
+                self.reader.add(self.col["wsos"], row, "WSOS section is missing")
+            return None
         try:
-            return _whole(value)
+            return whole(value)
         except ValueError:
-            self.parse.add(self.col["wsos"], row, f"WSOS section must be a section number, got {_text(value)!r}")
-            return 0
+            self.reader.add(self.col["wsos"], row, f"WSOS section must be a section number, got {text(value)!r}")
+            return None
 
-    def step(self, row: int, max_mark: Decimal) -> tuple[Decimal | None, int]:
+    def step(self, row: int, kind: str, max_mark: Decimal) -> Decimal | None:
         explicit = self.value(row, "step")
-        if not _blank(explicit):
+        if not blank(explicit):
             try:
-                return _number(explicit), self.col["step"]
+                return number(explicit)
             except ValueError as exc:
-                self.parse.add(self.col["step"], row, f"step: {exc}")
-                return None, self.col["step"]
-        inferred = self._inferred_step(row, max_mark)
-        return (inferred, self.col["extra"]) if inferred else (None, self.col["step"])
-
-    def _inferred_step(self, row: int, max_mark: Decimal) -> Decimal | None:
-        """Step read from M requirement text: "Deduct 0.25 per error" or "Full marks or zero"."""
-        extra = _text(self.value(row, "extra"))
-        if _text(self.value(row, "type")).upper() != "M" or max_mark <= 0:
+                self.reader.add(self.col["step"], row, f"step: {exc}")
+                return None
+        extra = text(self.value(row, "extra"))
+        if kind != "M" or max_mark <= 0:
             return None
         if _FULL_OR_ZERO.search(extra):
             return max_mark
@@ -464,102 +650,75 @@ class _AspectTable:
         inferred = parse_decimal(match.group(1), allow_comma=True) if match else Decimal(0)
         return inferred if inferred > 0 and max_mark % inferred == 0 else None
 
+    def measurement(self, row: int, draft: _AspectDraft) -> None:
+        value = self.value(row, "calculation")
+        if blank(value):
+            return
+        column = self.col["calculation"]
+        draft.calculation_cell = self.sheet.ref(column, row)
+        if draft.type != "M":
+            self.reader.add(column, row, "a calculation row applies to measurement (M) aspects only")
+            return
+        calc = self.reader.calculations
+        try:
+            target = whole(value)
+        except ValueError:
+            self.reader.add(column, row, f"calculation row must be a row number of the Calculations sheet, "
+                                         f"got {text(value)!r}")
+            return
+        if calc is None or blank(calc.cell(target, 2)):
+            where = "there is no Calculations sheet" if calc is None else f"Calculations row {target} is empty"
+            self.reader.add(column, row, f"calculation row {target}: {where}")
+            return
+        draft.calculation_cell = calc.ref(4, target)
+        label, kind, flag, params = (calc.cell(target, c) for c in (1, 2, 3, 4))
+        try:
+            draft.measurement = measurement_from_cis(text(kind), text(params), text(label), flag is not False)
+        except MeasurementError as exc:
+            column = 2 if "unknown measurement type" in str(exc) else 4
+            self.reader.add(column, target, str(exc), calc)
+
     def descriptor(self, row: int) -> None:
         column = self.col["score"]
         aspect = self.aspect
         if aspect is None:
-            self.parse.add(column, row, "judgement score row without a judgement aspect above it")
+            self.reader.add(column, row, "judgement score row without a judgement aspect above it")
             return
         if aspect.type not in ("J", "M"):
             return  # the aspect's unknown type is reported by validation
         if aspect.type != "J":
-            self.parse.add(column, row, f"judgement score row after a measurement aspect (row {aspect.row})")
+            self.reader.add(column, row, f"judgement score row after a measurement aspect (row {aspect.row})")
             return
         try:
-            score = _whole(self.value(row, "score"))
+            score = whole(self.value(row, "score"))
         except ValueError:
             score = -1
         if not 0 <= score <= 3:
-            got = _text(self.value(row, "score"))
-            self.parse.add(column, row, f"judgement score must be 0, 1, 2 or 3, got {got!r}")
+            self.reader.add(column, row, f"judgement score must be 0, 1, 2 or 3, got {text(self.value(row, 'score'))!r}")
         elif score in aspect.descriptors:
-            self.parse.add(column, row, f"judgement score {score} is described twice")
+            self.reader.add(column, row, f"judgement score {score} is described twice")
         else:
-            aspect.descriptors[score] = _text(self.value(row, "extra"))
+            aspect.descriptors[score] = text(self.value(row, "extra"))
 
 
-def _parse_aspect_table(parse: _Parse, start: int, end: int) -> None:
-    columns = _aspect_columns(parse.rows[start - 1])
-    parse.columns["aspects"] = columns
-    parse.aspect_header_row = start
-    table = _AspectTable(parse, columns)
-    for number, _ in _data_rows(parse, start, end):
-        table.feed(number)
+# --------------------------------------------------------------------------- problems
 
 
-# --------------------------------------------------------------------------- scheme and paths
-
-
-def _build_scheme(parse: _Parse) -> MarkingScheme:
-    ordinals: dict[str, int] = {}
-    aspects = []
-    for draft in parse.aspects:
-        ordinals[draft.sub_id] = ordinals.get(draft.sub_id, 0) + 1
-        aspects.append(Aspect(
-            id=f"{draft.sub_id}.{ordinals[draft.sub_id]}", sub_criterion=draft.sub_id, type=draft.type,
-            description=draft.description, requirement=draft.requirement, wsos_section=draft.wsos,
-            max_mark=draft.max_mark, step=draft.step, descriptors=dict(sorted(draft.descriptors.items())),
-        ))
-    sums: dict[str, Decimal] = {}
-    for aspect in aspects:
-        sums[aspect.sub_criterion[:1]] = sums.get(aspect.sub_criterion[:1], Decimal(0)) + aspect.max_mark
-    criteria = [Criterion(letter, name, mark if mark is not None else sums.get(letter, Decimal(0)))
-                for _, letter, name, mark in parse.criteria]
-    wsos = tuple(w for _, w in parse.wsos)
-    return MarkingScheme(wsos, tuple(criteria), tuple(s for _, s in parse.subs), tuple(aspects))
-
-
-def _locator(parse: _Parse, scheme: MarkingScheme) -> Any:
-    wsos_cols, crit_cols, asp = parse.columns["wsos"], parse.columns["criteria"], parse.columns["aspects"]
-    wsos_fields = {"number": wsos_cols["key"], "name": wsos_cols["name"], "marks": wsos_cols["mark"]}
-    crit_fields = {"letter": crit_cols["key"], "name": crit_cols["name"], "mark": crit_cols["mark"]}
-    sub_fields = {"id": asp["sub_id"], "name": asp["sub_name"], "day": asp["day"]}
-    aspect_fields = {"type": asp["type"], "description": asp["description"], "requirement": asp["extra"],
-                     "wsos_section": asp["wsos"], "max_mark": asp["max_mark"]}
-    total_cell = parse.total_cell or parse.ref(asp["max_mark"], parse.aspect_header_row)
-
-    def locate(kind: str, index: int | None, name: str) -> str:
-        if kind == "scheme" or index is None:
-            return total_cell
-        if kind == "wsos_section":
-            return parse.ref(wsos_fields.get(name, wsos_cols["key"]), parse.wsos[index][0])
-        if kind == "criterion":
-            return parse.ref(crit_fields.get(name, crit_cols["key"]), parse.criteria[index][0])
-        if kind == "sub_criterion":
-            return parse.ref(sub_fields.get(name, asp["sub_id"]), parse.subs[index][0])
-        draft = parse.aspects[index]
-        column = draft.step_column if name == "step" else aspect_fields.get(name, asp["type"])
-        return parse.ref(column, draft.row)
-
-    return locate
-
-
-def _cell_order(path: str) -> tuple[int, int, str]:
-    match = re.search(r"!([A-Z]+)(\d+)$", path)
+def cell_order(path: str) -> tuple[str, int, int, str]:
+    match = re.search(r"^(.*)!([A-Z]+)(\d+)$", path)
     if not match:
-        return (0, 0, path)
-    letters = match.group(1)
+        return ("", 0, 0, path)
     column = 0
-    for char in letters:
+    for char in match.group(2):
         column = column * 26 + ord(char) - 64
-    return (int(match.group(2)), column, path)
+    return (match.group(1), int(match.group(3)), column, path)
 
 
-def _merge(parse_problems: list[Problem], rule_problems: list[Problem]) -> list[Problem]:
-    """All problems sorted by cell; a rule problem on a cell that already failed to parse is dropped."""
+def merge_problems(parse_problems: list[Problem], rule_problems: list[Problem]) -> list[Problem]:
+    """All problems sorted by sheet and cell; a rule problem on a cell that already failed to parse is dropped."""
     failed = {p.path for p in parse_problems}
     merged = parse_problems + [p for p in rule_problems if p.path not in failed]
-    return sorted(merged, key=lambda p: _cell_order(p.path))
+    return sorted(dict.fromkeys(merged), key=lambda p: cell_order(p.path))
 
 
 def scheme_summary(scheme: MarkingScheme) -> dict[str, Any]:

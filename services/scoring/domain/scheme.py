@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping
 
 from .errors import Problem, SchemeInvalid
+from .measurement import Measurement, measurement_from_json, measurement_problems, measurement_to_json
 from .numbers import format_mark, has_at_most_places, parse_decimal
 from .validation import load_schema, pointer, schema_problems
 
@@ -70,6 +71,9 @@ class Aspect:
     """One marked aspect; ``descriptors`` maps judgement score 0-3 to its text (J only).
 
     ``step`` (M only) is the granularity of the mark, e.g. 0.25 for "deduct 0.25 per error".
+    ``measurement`` (M only) is the CIS measurement type that turns an observation into the mark.
+    ``reference`` is the CIS aspect reference (``B4.M5``: sub-criterion, type, number of that type).
+    ``wsos_section`` is None only in schemes without WSOS data (allowed below the WorldSkills tier).
     """
 
     id: str
@@ -77,10 +81,12 @@ class Aspect:
     type: str
     description: str
     requirement: str
-    wsos_section: int
+    wsos_section: int | None
     max_mark: Decimal
     step: Decimal | None = None
     descriptors: Mapping[int, str] = field(default_factory=dict, hash=False)
+    reference: str = ""
+    measurement: Measurement | None = None
 
     @property
     def is_judgement(self) -> bool:
@@ -240,7 +246,20 @@ def scheme_from_json(data: Mapping[str, Any]) -> MarkingScheme:
             aspects.append(_aspect_from_json(reader, raw_aspect, sub.id, j, ["sub_criteria", i, "aspects", j]))
     if reader.problems:
         raise SchemeInvalid(reader.problems)
-    return MarkingScheme(tuple(wsos), tuple(criteria), tuple(subs), tuple(aspects))
+    return MarkingScheme(tuple(wsos), tuple(criteria), tuple(subs), tuple(with_references(aspects)))
+
+
+def with_references(aspects: list[Aspect]) -> list[Aspect]:
+    """The aspects, each with its CIS reference (one given is kept)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    result = []
+    for aspect in aspects:
+        counts[(aspect.sub_criterion, aspect.type)] += 1
+        if not aspect.reference:
+            number = counts[(aspect.sub_criterion, aspect.type)]
+            aspect = replace(aspect, reference=f"{aspect.sub_criterion}.{aspect.type}{number}")
+        result.append(aspect)
+    return result
 
 
 def _wsos_from_json(reader: _Reader, raw: Any, path: list[Any]) -> WsosSection:
@@ -261,16 +280,22 @@ def _sub_from_json(reader: _Reader, raw: Any, path: list[Any]) -> SubCriterion:
 
 def _aspect_from_json(reader: _Reader, raw: Any, sub_id: str, position: int, path: list[Any]) -> Aspect:
     aspect_id = reader.text(raw, "id", path, None) or f"{sub_id}.{position + 1}"
+    measurement = None
+    if isinstance(raw, Mapping) and raw.get("measurement") is not None:
+        measurement, problems = measurement_from_json(raw["measurement"], pointer(path + ["measurement"]))
+        reader.problems += problems
     return Aspect(
         id=aspect_id,
         sub_criterion=sub_id,
         type=reader.text(raw, "type", path).upper(),
         description=reader.text(raw, "description", path),
         requirement=reader.text(raw, "requirement", path, ""),
-        wsos_section=reader.integer(raw, "wsos_section", path) or 0,
+        wsos_section=reader.integer(raw, "wsos_section", path, None),
         max_mark=reader.decimal(raw, "max_mark", path) or Decimal(0),
         step=reader.decimal(raw, "step", path, None),
         descriptors=_descriptors_from_json(reader, raw, path),
+        reference=reader.text(raw, "reference", path, ""),
+        measurement=measurement,
     )
 
 
@@ -318,6 +343,12 @@ def _aspect_to_json(aspect: Aspect) -> dict[str, Any]:
         data["step"] = format_mark(aspect.step)
     if aspect.descriptors:
         data["descriptors"] = {str(score): text for score, text in sorted(aspect.descriptors.items())}
+    if aspect.reference:
+        data["reference"] = aspect.reference
+    if aspect.measurement is not None:
+        data["measurement"] = measurement_to_json(aspect.measurement)
+    if aspect.wsos_section is None:
+        del data["wsos_section"]
     return data
 
 
@@ -326,13 +357,16 @@ def marking_scheme_json_schema() -> dict[str, Any]:
     return load_schema(str(SCHEMA_PATH))
 
 
-def load_scheme(data: Any) -> MarkingScheme:
-    """JSON Schema check, conversion and marking rules in one go; raise every problem found."""
+def load_scheme(data: Any, require_wsos: bool = True) -> MarkingScheme:
+    """JSON Schema check, conversion and marking rules in one go; raise every problem found.
+
+    ``require_wsos`` False (tiers below WorldSkills) lets a scheme go without WSOS data.
+    """
     problems = schema_problems(marking_scheme_json_schema(), data)
     if problems:
         raise SchemeInvalid(problems)
     scheme = scheme_from_json(data)
-    problems = validate_scheme(scheme)
+    problems = validate_scheme(scheme, require_wsos=require_wsos)
     if problems:
         raise SchemeInvalid(problems)
     return scheme
@@ -364,23 +398,26 @@ def json_locator(scheme: MarkingScheme) -> Locator:
     return locate
 
 
-def validate_scheme(scheme: MarkingScheme, locate: Locator | None = None) -> list[Problem]:
+def validate_scheme(scheme: MarkingScheme, locate: Locator | None = None, require_wsos: bool = True) -> list[Problem]:
     """Every marking-rule problem of a scheme (empty list: the scheme is valid).
 
     Rules: aspect max marks add up to exactly 100.00; each criterion's mark equals the sum of its
     aspects' max marks; each sub-criterion's criterion (first letter) exists and it has aspects;
     every aspect names an existing WSOS section, has max mark > 0 with at most 2 decimals, a
     step (M only) that divides the max mark; every J aspect has descriptors for 0, 1, 2 and 3;
-    no duplicate section numbers, letters or ids. ``locate`` maps a place to a path (JSON
-    pointers by default; the CIS importer passes one that answers ``Sheet!K17``).
+    no duplicate section numbers, letters or ids; a measurement type only on M aspects, with
+    usable parameters. Ids with Cyrillic or Greek look-alike letters are named as such.
+    With ``require_wsos`` False an aspect may have no WSOS section (a section it names must
+    still exist). ``locate`` maps a place to a path (JSON pointers by default; the CIS
+    importer passes one that answers ``Sheet!K17``).
     """
     locate = locate or json_locator(scheme)
     return [
         *_duplicate_problems(scheme, locate),
-        *_wsos_problems(scheme, locate),
+        *_wsos_problems(scheme, locate, require_wsos),
         *_criterion_problems(scheme, locate),
         *_sub_criterion_problems(scheme, locate),
-        *(p for i, a in enumerate(scheme.aspects) for p in _aspect_problems(scheme, i, a, locate)),
+        *(p for i, a in enumerate(scheme.aspects) for p in _aspect_problems(scheme, i, a, locate, require_wsos)),
         *_total_problems(scheme, locate),
     ]
 
@@ -404,8 +441,10 @@ def _duplicate_problems(scheme: MarkingScheme, locate: Locator) -> list[Problem]
     ]
 
 
-def _wsos_problems(scheme: MarkingScheme, locate: Locator) -> list[Problem]:
+def _wsos_problems(scheme: MarkingScheme, locate: Locator, require_wsos: bool) -> list[Problem]:
     problems = []
+    if require_wsos and not scheme.wsos_sections:
+        problems.append(Problem(locate("scheme", None, "wsos_sections"), "the scheme has no WSOS sections"))
     for i, section in enumerate(scheme.wsos_sections):
         if section.number < 1:
             problems.append(Problem(locate("wsos_section", i, "number"), "WSOS section number must be 1 or more"))
@@ -421,7 +460,7 @@ def _criterion_problems(scheme: MarkingScheme, locate: Locator) -> list[Problem]
     problems = []
     for i, criterion in enumerate(scheme.criteria):
         if not CRITERION_LETTER.match(criterion.letter):
-            message = f"criterion must be one capital letter, got {criterion.letter!r}"
+            message = f"criterion must be one capital letter, got {criterion.letter!r}{lookalike_note(criterion.letter)}"
             problems.append(Problem(locate("criterion", i, "letter"), message))
         total = sums.get(criterion.letter, Decimal(0))
         if criterion.mark != total:
@@ -437,7 +476,7 @@ def _sub_criterion_problems(scheme: MarkingScheme, locate: Locator) -> list[Prob
     for i, sub in enumerate(scheme.sub_criteria):
         where = locate("sub_criterion", i, "id")
         if not SUB_CRITERION_ID.match(sub.id):
-            problems.append(Problem(where, f"sub-criterion id must look like A1, got {sub.id!r}"))
+            problems.append(Problem(where, f"sub-criterion id must look like A1, got {sub.id!r}{lookalike_note(sub.id)}"))
         elif sub.criterion not in letters:
             message = f"sub-criterion {sub.id} belongs to criterion {sub.criterion}, which is not in the criteria"
             problems.append(Problem(where, message))
@@ -448,21 +487,26 @@ def _sub_criterion_problems(scheme: MarkingScheme, locate: Locator) -> list[Prob
     return problems
 
 
-def _aspect_problems(scheme: MarkingScheme, i: int, aspect: Aspect, locate: Locator) -> list[Problem]:
+def _aspect_problems(scheme: MarkingScheme, i: int, aspect: Aspect, locate: Locator,
+                     require_wsos: bool = True) -> list[Problem]:
     def at(name: str, message: str) -> Problem:
         return Problem(locate("aspect", i, name), message)
 
     problems = []
     if aspect.type not in ASPECT_TYPES:
-        problems.append(at("type", f"aspect type must be M or J, got {aspect.type!r}"))
+        problems.append(at("type", f"aspect type must be M or J, got {aspect.type!r}{lookalike_note(aspect.type)}"))
     if not aspect.description:
         problems.append(at("description", "aspect needs a description"))
     if aspect.sub_criterion not in scheme._index["subs"]:
         problems.append(at("id", f"aspect {aspect.id} names unknown sub-criterion {aspect.sub_criterion!r}"))
-    if aspect.wsos_section not in scheme._index["wsos"]:
+    if aspect.wsos_section is None:
+        if require_wsos:
+            problems.append(at("wsos_section", f"aspect {aspect.id} has no WSOS section"))
+    elif aspect.wsos_section not in scheme._index["wsos"]:
         message = f"aspect {aspect.id} names WSOS section {aspect.wsos_section}, which is not in the WSOS table"
         problems.append(at("wsos_section", message))
     problems += _max_mark_problems(aspect, at)
+    problems += _measurement_problems(aspect, at)
     problems += _step_problems(aspect, at)
     problems += _descriptor_problems(aspect, at)
     return problems
@@ -487,6 +531,30 @@ def _step_problems(aspect: Aspect, at: Callable[[str, str], Problem]) -> list[Pr
     if aspect.max_mark > 0 and aspect.max_mark % step != 0:
         return [at("step", f"step {format_mark(step)} does not divide max mark {format_mark(aspect.max_mark)}")]
     return []
+
+
+def _measurement_problems(aspect: Aspect, at: Callable[[str, str], Problem]) -> list[Problem]:
+    if aspect.measurement is None:
+        return []
+    if aspect.type != "M":
+        return [at("measurement", f"{aspect.id} is a judgement aspect: a measurement type applies to M aspects only")]
+    return [at("measurement", f"{aspect.measurement.kind} of {aspect.id}: {problem}")
+            for problem in measurement_problems(aspect.measurement, aspect.max_mark)]
+
+
+#: Letters from other scripts that look like Latin capitals, as typed into ids by mistake.
+LOOKALIKES = {chr(c): latin for c, latin in (
+    (0x0410, "A"), (0x0412, "B"), (0x0421, "C"), (0x0415, "E"), (0x041D, "H"), (0x041A, "K"), (0x041C, "M"),
+    (0x041E, "O"), (0x0420, "P"), (0x0422, "T"), (0x0425, "X"), (0x0430, "a"), (0x0435, "e"), (0x043E, "o"),
+    (0x0440, "p"), (0x0441, "c"), (0x0445, "x"), (0x0391, "A"), (0x0392, "B"), (0x0395, "E"), (0x0397, "H"),
+    (0x039A, "K"), (0x039C, "M"), (0x039F, "O"), (0x03A1, "P"), (0x03A4, "T"), (0x03A7, "X"))}
+
+
+def lookalike_note(text: str) -> str:
+    """``"; 'А' is Cyrillic U+0410, not Latin 'A'"`` for every look-alike letter in ``text`` (else "")."""
+    notes = [f"{char!r} is {'Cyrillic' if ord(char) >= 0x400 else 'Greek'} U+{ord(char):04X}, not Latin {LOOKALIKES[char]!r}"
+             for char in dict.fromkeys(text) if char in LOOKALIKES]
+    return "; " + ", ".join(notes) if notes else ""
 
 
 def _descriptor_problems(aspect: Aspect, at: Callable[[str, str], Problem]) -> list[Problem]:
@@ -526,7 +594,7 @@ def wsos_variation(scheme: MarkingScheme) -> list[dict[str, Any]]:
     Rows: ``{"section": int, "name": str, "wsos_marks": Decimal, "aspect_marks": Decimal,
     "variation": Decimal}`` in the order of the WSOS table.
     """
-    aspect_marks: dict[int, Decimal] = defaultdict(Decimal)
+    aspect_marks: dict[int | None, Decimal] = defaultdict(Decimal)
     for aspect in scheme.aspects:
         aspect_marks[aspect.wsos_section] += aspect.max_mark
     rows = []
