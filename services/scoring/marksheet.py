@@ -21,13 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from services.scoring.domain.marking import AGGREGATIONS, is_disputed, judgement_score_valid, measurement_mark_valid
+from services.scoring.domain.marking import (AGGREGATIONS, is_disputed, judgement_score_valid, measurement_mark_valid,
+                                             observed_mark)
 from services.scoring.domain.numbers import format_mark, parse_decimal
 from services.scoring.domain.scheme import MarkingScheme
 from services.scoring.storage import Roster, key, unkey
 
 MAX_DETAILS = 200
-ITEM_KEYS = frozenset(("contestant_id", "team", "aspect", "value", "score"))
+ITEM_KEYS = frozenset(("contestant_id", "team", "aspect", "value", "score", "observed"))
 TOP_KEYS = frozenset(("request_id", "marks", "reason"))
 MAX_MARKS = 20_000
 
@@ -43,6 +44,7 @@ class Mark:
     judgement: bool
     value: Any  # canonical mark text ("0.50") or int score
     named: str  # "contestant_id" or "team": the field that named the entry
+    observed: Any = None  # canonical observation of a typed measurement, when one was given
 
 
 def problem(path: str, text: str, code: str) -> dict:
@@ -78,6 +80,10 @@ def shape_ok(payload: Any) -> bool:
             return False
         if score is not None and type(score) is not int:
             return False
+        observed = item.get("observed")
+        if observed is not None and not (type(observed) in (int, float, bool) or
+                                         (type(observed) is str and len(observed) <= 200)):
+            return False
     return True
 
 
@@ -107,15 +113,16 @@ def check_marks(marks: list[dict], judge: str, roster: Roster, scheme: MarkingSc
             why = f" ({', '.join(reasons)})" if reasons else ""
             problems.append(problem(f"{base}/{named}", f"{judge} has a conflict of interest with "
                                     f"{', '.join(clashes)}{why} and may not mark this entry", "CONFLICT_OF_INTEREST"))
-        value = _value(item, aspect, position, base, memo, problems)
-        if entry is None or value is None or clashes:
+        found = _value(item, aspect, position, base, memo, problems)
+        if entry is None or found is None or clashes:
             continue
+        value, observed = found if isinstance(found, tuple) else (found, None)
         first = seen.setdefault((entry, position), i)
         if first != i:
             problems.append(problem(base, f"a second mark for {entry} on {aspect_id} (first at /marks/{first})",
                                     "DUPLICATE"))
             continue
-        checked.append(Mark(i, entry, position, aspect.sub_criterion, aspect.is_judgement, value, named))
+        checked.append(Mark(i, entry, position, aspect.sub_criterion, aspect.is_judgement, value, named, observed))
     return checked, problems
 
 
@@ -160,12 +167,19 @@ def _value(item: dict, aspect, position: int, base: str, memo: dict, problems: l
             problems.append(problem(base + "/score", trouble, "OUT_OF_RANGE"))
             return None
         return item["score"]
+    if "observed" in item:
+        if "value" in item or "score" in item:
+            problems.append(problem(base + "/observed", f"{aspect.id}: give either the observation or the mark "
+                                    "(value), not both", "WRONG_TYPE"))
+            return None
+        return _observed(item["observed"], aspect, position, base, memo, problems)
     if "score" in item:
         problems.append(problem(base + "/score", f"{aspect.id} is a measurement aspect: give the mark as value, "
                                 "not a score", "WRONG_TYPE"))
         return None
     if "value" not in item:
-        problems.append(problem(base + "/value", f"{aspect.id} is a measurement aspect: value is required",
+        wanted = "value (the mark) or observed" if aspect.measurement else "value"
+        problems.append(problem(base + "/value", f"{aspect.id} is a measurement aspect: {wanted} is required",
                                 "WRONG_TYPE"))
         return None
     raw = item["value"]
@@ -177,6 +191,21 @@ def _value(item: dict, aspect, position: int, base: str, memo: dict, problems: l
         memo[memo_key] = found
     if found[0]:
         problems.append(problem(base + "/value", found[0], "OUT_OF_RANGE"))
+        return None
+    return found[1]
+
+
+def _observed(raw: Any, aspect, position: int, base: str, memo: dict, problems: list[dict]) -> tuple | None:
+    """(mark text, canonical observation) computed from what the judge observed."""
+    memo_key = ("observed", position, repr(raw))
+    found = memo.get(memo_key)
+    if found is None:
+        outcome = observed_mark(aspect, raw)
+        found = (outcome, None) if isinstance(outcome, str) else (None, (format_mark(outcome[0]), outcome[1]))
+        memo[memo_key] = found
+    if found[0]:
+        code = "WRONG_TYPE" if "no measurement type" in found[0] or "judgement aspect" in found[0] else "OUT_OF_RANGE"
+        problems.append(problem(base + "/observed", found[0], code))
         return None
     return found[1]
 
@@ -247,8 +276,8 @@ def results_input(scheme: MarkingScheme, sheets: Iterable[dict], entries: set[st
         for ekey, marks in (sheet.get("m") or {}).items():
             entry = unkey(ekey)
             if entry in entries:
-                for slot, (value, _by) in marks.items():
-                    measurements[(entry, aspects[int(slot)].id)] = value
+                for slot, held in marks.items():
+                    measurements[(entry, aspects[int(slot)].id)] = held[0]
         for ekey, by_aspect in (sheet.get("j") or {}).items():
             entry = unkey(ekey)
             if entry in entries:

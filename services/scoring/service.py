@@ -19,7 +19,7 @@ from nameko.events import event_handler
 from nameko.rpc import RpcProxy
 
 from services.scoring import export, marksheet, storage
-from services.scoring.domain.cis_import import parse_cis_xlsx
+from services.scoring.domain.cis_import import read_scheme_workbook, scheme_summary
 from services.scoring.domain.errors import MarkingRuleViolation, PolicyInvalid, SchemeInvalid
 from services.scoring.domain.marking import is_disputed
 from services.scoring.domain.numbers import format_mark
@@ -178,7 +178,7 @@ class ScoringService(OutboxPublisher):
         self._require(actor, ORGANISERS)
         self._access(actor, code, self._known(code), (OWNER,))
         try:
-            parsed = load_scheme(scheme)
+            parsed = load_scheme(scheme, require_wsos=self._wsos_required(code))
         except SchemeInvalid as error:
             raise scheme_refused(error, "marking scheme")
         return self._store_scheme(actor, code, parsed, "json")
@@ -193,10 +193,17 @@ class ScoringService(OutboxPublisher):
         except (binascii.Error, ValueError):
             raise ServiceError("MALFORMED_REQUEST", "the file could not be decoded")
         try:
-            parsed = parse_cis_xlsx(content)
+            imported = read_scheme_workbook(content, require_wsos=self._wsos_required(code))
         except SchemeInvalid as error:
             raise scheme_refused(error, "marking scheme workbook")
-        return self._store_scheme(actor, code, parsed, "cis_xlsx")
+        source = "cis_xlsx" if imported.layout == "cis" else "score_sheet_xlsx"
+        answer = self._store_scheme(actor, code, imported.scheme, source)
+        return {**answer, "warnings": imported.warnings + answer["warnings"]}
+
+    def _wsos_required(self, code: str) -> bool:
+        """WSOS data is required at the WorldSkills tier only (below it, a warning when missing)."""
+        tier = (self._known(code).get("snapshot") or {}).get("tier")
+        return tier in (None, "worldskills")
 
     def _store_scheme(self, actor: dict, code: str, parsed, source: str) -> dict:
         doc = self._known(code)
@@ -214,6 +221,7 @@ class ScoringService(OutboxPublisher):
                       "variation": format_mark(row["variation"])} for row in wsos_variation(parsed)]
         return {"competition_code": code, "version": version, "source": source, "scheme": scheme_to_json(parsed),
                 "aspects": len(parsed.aspects), "total": format_mark(parsed.total_max_mark),
+                "summary": scheme_summary(parsed),
                 "wsos_variation": variation, "warnings": wsos_warnings(parsed)}
 
     @rpc
@@ -324,14 +332,15 @@ class ScoringService(OutboxPublisher):
                 scores = ((sheet.get("j") or {}).get(ekey) or {}).get(slot) or {}
                 old = scores.get(jkey)
                 path = f"j.{ekey}.{slot}.{jkey}"
-                new_stored = m.value
+                new_stored, old_observed = m.value, None
                 touched_j.append((m, scores))
             else:
                 held = ((sheet.get("m") or {}).get(ekey) or {}).get(slot)
                 old = held[0] if held else None
+                old_observed = held[2] if held and len(held) > 2 else None
                 path = f"m.{ekey}.{slot}"
-                new_stored = [m.value, user]
-            if old == m.value:
+                new_stored = [m.value, user] + ([m.observed] if m.observed is not None else [])
+            if old == m.value and (m.judgement or old_observed == m.observed):
                 continue
             if old is not None and sheet.get("unlocked_before") and not reason:
                 field = "score" if m.judgement else "value"
@@ -343,6 +352,8 @@ class ScoringService(OutboxPublisher):
                       "type": "J" if m.judgement else "M", "old": old, "new": m.value}
             if m.judgement:
                 change["judge"] = user
+            elif m.observed is not None or old_observed is not None:
+                change.update(observed=m.observed, old_observed=old_observed)
             changes.append(change)
         if problems:
             problems.sort(key=lambda p: int(p["path"].split("/")[2]))
@@ -396,7 +407,8 @@ class ScoringService(OutboxPublisher):
                         if kind == "m":
                             if mine_only and held[1] != user:
                                 continue
-                            items.append({**row, "value": held[0], "entered_by": held[1]})
+                            observed = {"observed": held[2]} if len(held) > 2 else {}
+                            items.append({**row, "value": held[0], "entered_by": held[1], **observed})
                         else:
                             for judge, score in sorted(held.items()):
                                 judge = storage.unkey(judge)

@@ -192,7 +192,7 @@ def scheme(database, code: str, version: int) -> tuple[MarkingScheme, dict[str, 
     doc = database[SCHEMES].find_one({"_id": code})
     if doc is None or doc["version"] != version:
         raise LookupError(f"scheme {code} v{version} not stored")
-    parsed = load_scheme(doc["scheme"])
+    parsed = load_scheme(doc["scheme"], require_wsos=False)  # the tier's WSOS rule was applied on upload
     value = (parsed, {a.id: i for i, a in enumerate(parsed.aspects)})
     with _lock:
         _schemes[(code, version)] = value

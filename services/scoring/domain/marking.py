@@ -1,6 +1,8 @@
 """Marks for single aspects: validity of entries, judgement aggregation, disputes, raw totals.
 
-Measurement (M) aspects get one mark per competitor, entered as the mark itself. Judgement (J)
+Measurement (M) aspects get one mark per competitor, entered as the mark itself or, on an aspect
+with a CIS measurement type (:mod:`.measurement`), as what was observed (the choice, the number
+completed, the measured value, pass or fail), from which the mark is computed. Judgement (J)
 aspects get a 0-3 score from each judge; an aggregation policy turns the scores into the share
 of the aspect's max mark:
 
@@ -24,6 +26,7 @@ from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
 from .errors import MarkingRuleViolation, Problem
+from .measurement import PASS_FAIL, MeasurementError, observe, possible_marks
 from .numbers import Exact, format_mark, has_at_most_places, parse_decimal, round_half_up
 from .scheme import Aspect
 
@@ -96,7 +99,32 @@ def measurement_mark_valid(aspect: Aspect, value: object) -> str | None:
         return f"mark {mark} is outside 0 to {format_mark(aspect.max_mark)}"
     if aspect.step is not None and mark % aspect.step != 0:
         return f"mark {mark} is not a multiple of the step {format_mark(aspect.step)}"
-    return None
+    return _measurement_mark_problem(aspect, mark)
+
+
+def _measurement_mark_problem(aspect: Aspect, mark: Decimal) -> str | None:
+    """A typed measurement accepts only the marks it can give (PASS_FAIL: full or zero)."""
+    if aspect.measurement is None:
+        return None
+    allowed = possible_marks(aspect.measurement, aspect.max_mark)
+    if allowed is None or mark in allowed:
+        return None
+    if aspect.measurement.kind == PASS_FAIL:
+        return f"{aspect.id} is pass/fail: the mark is {format_mark(aspect.max_mark)} or 0, not {mark}"
+    shown = ", ".join(format_mark(m) for m in allowed[:20]) + (" ..." if len(allowed) > 20 else "")
+    return f"{aspect.id} ({aspect.measurement.kind}) can only give {shown}, not {mark}"
+
+
+def observed_mark(aspect: Aspect, observed: object) -> tuple[Decimal, object] | str:
+    """``(mark, canonical observation)`` for an observation on a typed measurement aspect, or why not."""
+    if not aspect.is_measurement:
+        return f"aspect {aspect.id} is a judgement aspect: enter judge scores, not an observation"
+    if aspect.measurement is None:
+        return f"aspect {aspect.id} has no measurement type: enter the mark as value"
+    try:
+        return observe(aspect.measurement, aspect.max_mark, observed)
+    except MeasurementError as exc:
+        return str(exc)
 
 
 def judgement_score_valid(value: object) -> str | None:

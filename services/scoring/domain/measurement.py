@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, Mapping
 
@@ -106,10 +106,18 @@ def _number(params: Mapping[str, str], key: str, default: Decimal | None = None)
         if default is None:
             raise MeasurementError(f"{key} is missing")
         return default
+    return cis_decimal(raw, key)
+
+
+def cis_decimal(raw: str, what: str) -> Decimal:
+    """A CIS parameter number: ``66.60000000``, ``0E-8`` (exponent form) or plain text digits."""
     try:
-        return parse_decimal(raw).normalize() + 0
-    except ValueError:
-        raise MeasurementError(f"{key} must be a number, got {raw!r}") from None
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise MeasurementError(f"{what} must be a number, got {raw!r}") from None
+    if not value.is_finite():
+        raise MeasurementError(f"{what} must be a finite number, got {raw!r}")
+    return value.normalize() + 0
 
 
 def _kind_of(params: Mapping[str, str], key: str) -> str:

@@ -51,7 +51,7 @@ _MARKS_TEXT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*分?\s*$")
 _TOTALS = ("合计", "总分", "总计", "total")
 
 _ROLES: list[tuple[str, Callable[[str], bool]]] = [
-    ("sub", lambda n: any(w in n for w in ("子模块", "分项", "子项", "sub criteri", "sub criterion"))),
+    ("sub", lambda n: "评分项" not in n and any(w in n for w in ("子模块", "分项", "子项", "sub criteri"))),
     ("module", lambda n: "模块" in n or n.split()[:1] in (["module"], ["criterion"], ["criteria"])),
     ("type", lambda n: "类型" in n or "评分方式" in n or n.split()[:1] == ["type"] or n == "aspect type"),
     ("max_mark", lambda n: any(w in n for w in ("配分", "分值", "满分")) or n in (

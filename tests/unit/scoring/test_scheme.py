@@ -87,7 +87,7 @@ def test_to_json_round_trip_and_marks_as_text():
     assert data["criteria"][1]["mark"] == "40.00"
     aspect = data["sub_criteria"][0]["aspects"][0]
     assert aspect == {"id": "A1.1", "type": "M", "description": "Dimensions", "requirement": "Deduct 0.25 per error",
-                      "wsos_section": 1, "max_mark": "10.00", "step": "0.25"}
+                      "wsos_section": 1, "max_mark": "10.00", "step": "0.25", "reference": "A1.M1"}
     assert data["sub_criteria"][0]["aspects"][1]["descriptors"]["2"] == "exceeds"
     assert scheme_from_json(data) == scheme
     assert load_scheme(data) == scheme
