@@ -18,7 +18,8 @@ from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy
 
-from services.scoring import export, marksheet, storage
+from services.scoring import export, marking_forms, marksheet, storage
+from services.scoring.cis_export import XLSX_MIMETYPE, cis_workbook
 from services.scoring.domain.cis_import import read_scheme_workbook, scheme_summary
 from services.scoring.domain.errors import MarkingRuleViolation, PolicyInvalid, SchemeInvalid
 from services.scoring.domain.marking import is_disputed
@@ -235,6 +236,40 @@ class ScoringService(OutboxPublisher):
         stored = self.db[storage.SCHEMES].find_one({"_id": code}, {"source": 1})
         return {**self._scheme_answer(code, parsed, doc["scheme_version"], stored["source"]),
                 "frozen": doc["status"] != "setup"}
+
+    @rpc
+    def export_marking_scheme(self, actor: dict, code: str, fmt: str) -> dict:
+        """The stored scheme as a CIS "Marking Scheme Import" workbook (with its Calculations sheet)."""
+        self._require(actor, STAFF)
+        if fmt != "xlsx":
+            raise ServiceError("VALIDATION_FAILED", "format must be json or xlsx",
+                               [{"path": "/format", "problem": f"unknown format {fmt!r}"}])
+        parsed = self._stored_scheme(code)
+        skill = (self._state(code, {"snapshot": 1}).get("snapshot") or {}).get("skill") or {}
+        title = " ".join(str(part) for part in (skill.get("code"), skill.get("name")) if part) or code
+        return _download(f"{code}-marking-scheme.xlsx", XLSX_MIMETYPE, cis_workbook(parsed, title))
+
+    @rpc
+    def marking_form(self, actor: dict, code: str, sub_id: str, fmt: str) -> dict:
+        """A printable form for one sub-criterion: contestant numbers down, aspects across."""
+        self._require(actor, SEE_ALL + MARKERS)
+        if fmt not in marking_forms.FORMATS:
+            raise ServiceError("VALIDATION_FAILED", f"format must be one of {', '.join(marking_forms.FORMATS)}",
+                               [{"path": "/format", "problem": f"unknown format {fmt!r}"}])
+        parsed = self._stored_scheme(code)
+        if not parsed.aspects_of(sub_id):
+            raise not_found("sub-criterion", sub_id)
+        doc = self._known(code)
+        entries = sorted(self._roster(code, doc).members)
+        snap = doc.get("snapshot") or {}
+        content = marking_forms.render(fmt, parsed, sub_id, entries, {"code": code, "name": snap.get("name", "")})
+        return _download(f"{code}-{sub_id}-marking-form.{fmt}", marking_forms.FORMATS[fmt], content)
+
+    def _stored_scheme(self, code: str):
+        doc = self._state(code, {"scheme_version": 1})
+        if not doc.get("scheme_version"):
+            raise ServiceError("NOT_FOUND", f"competition {code} has no marking scheme yet")
+        return storage.scheme(self.db, code, doc["scheme_version"])[0]
 
     # ------------------------------------------------------------------ opening
 
@@ -717,6 +752,10 @@ class ScoringService(OutboxPublisher):
     @event_handler("registration", "conflicts_updated")
     def on_conflicts_updated(self, event: dict) -> None:
         self._on(event, lambda e: storage.apply_conflicts(self.db, e["competition_code"], e["revision"], e["conflicts"]))
+
+
+def _download(filename: str, content_type: str, content: bytes) -> dict:
+    return {"filename": filename, "content_type": content_type, "content_b64": base64.b64encode(content).decode()}
 
 
 PUBLISHED_FIELDS = ("contestant_id", "person_key", "masked_id", "name", "employer", "delegation", "employment",

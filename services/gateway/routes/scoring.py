@@ -61,9 +61,26 @@ def put_marking_scheme(call: Call):
                                                  f"({XLSX_TYPES[0]}), not {content_type or 'no content type'}")
 
 
-@api("GET", COMPETITION + "/marking-scheme", MARKING, "The marking scheme with its WSOS variation table", scope=TEAM)
+@api("GET", COMPETITION + "/marking-scheme", MARKING, "The marking scheme with its WSOS variation table", scope=TEAM,
+     query=("format",))
 def get_marking_scheme(call: Call):
-    return json_response(call.worker.scoring.get_marking_scheme(call.actor, call.params["code"]))
+    fmt = call.query.get("format", "json").lower()
+    if fmt == "json":
+        return json_response(call.worker.scoring.get_marking_scheme(call.actor, call.params["code"]))
+    return _download(call.worker.scoring.export_marking_scheme(call.actor, call.params["code"], fmt))
+
+
+def _download(answer: dict) -> Response:
+    return Response(base64.b64decode(answer["content_b64"]), mimetype=answer["content_type"].split(";")[0],
+                    headers={"Content-Disposition": f'attachment; filename="{answer["filename"]}"'})
+
+
+@api("GET", COMPETITION + "/marking-forms/<sub_id>", MARKING,
+     "Printable marking form of a sub-criterion (?format=xlsx|pdf): contestant numbers down, aspects across",
+     query=("format",), scope=TEAM)
+def marking_form(call: Call):
+    fmt = call.query.get("format", "xlsx").lower()
+    return _download(call.worker.scoring.marking_form(call.actor, call.params["code"], call.params["sub_id"], fmt))
 
 
 @api("POST", COMPETITION + "/marking/open", OVERSEERS,
@@ -138,9 +155,7 @@ def results(call: Call):
     fmt = call.query.get("format", "json").lower()
     if fmt == "json":
         return json_response(call.worker.scoring.get_results(call.actor, call.params["code"]))
-    answer = call.worker.scoring.export_results(call.actor, call.params["code"], fmt)
-    return Response(base64.b64decode(answer["content_b64"]), mimetype=answer["content_type"].split(";")[0],
-                    headers={"Content-Disposition": f'attachment; filename="{answer["filename"]}"'})
+    return _download(call.worker.scoring.export_results(call.actor, call.params["code"], fmt))
 
 
 @api("GET", "/events/<event>/top-score", STAFF, "Top-score award of an event over its finalised competitions")
