@@ -114,7 +114,7 @@ def test_cis_workbook_problems_name_the_cell(service):
     subs[0]["rows"][0]["max"] = "abc"
     error = refusal(service.import_marking_scheme, ORG, code, base64.b64encode(build_cis_xlsx(sub_criteria=subs)).decode())
     assert error.code == "VALIDATION_FAILED"
-    assert any(d["path"].startswith("Marking Scheme!K") for d in error.details)
+    assert any(d["path"].startswith("CIS Marking Scheme Import!K") for d in error.details)
 
 
 def test_scheme_is_replaceable_until_marking_opens_then_frozen(service):

@@ -386,7 +386,7 @@ def json_locator(scheme: MarkingScheme) -> Locator:
 
     def locate(kind: str, index: int | None, name: str) -> str:
         if kind == "scheme":
-            return "/sub_criteria"
+            return "/wsos_sections" if name == "wsos_sections" else "/sub_criteria"
         if kind == "aspect" and index is not None:
             sub, position = positions[index]
             if sub is None:

@@ -287,3 +287,15 @@ def test_wsos_weights_not_adding_to_100_is_a_warning():
     data["wsos_sections"][1]["marks"] = "60"
     warnings = wsos_warnings(scheme_from_json(data))
     assert warnings[-1] == "The WSOS section marks add up to 90.00, not 100.00."
+
+
+def test_wsos_data_is_required_at_the_worldskills_tier_only():
+    data = scheme_json()
+    data["wsos_sections"] = []
+    for sub in data["sub_criteria"]:
+        for aspect in sub["aspects"]:
+            del aspect["wsos_section"]
+    with pytest.raises(SchemeInvalid) as caught:
+        load_scheme(data)
+    assert "/wsos_sections" in paths(caught.value.problems)
+    assert all(a.wsos_section is None for a in load_scheme(data, require_wsos=False).aspects)
