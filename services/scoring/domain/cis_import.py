@@ -42,7 +42,7 @@ the aspect.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from io import BytesIO
 from typing import Any, Callable, Iterable
@@ -501,23 +501,14 @@ class _CisReader:
     # ---------------------------------------------------------------- scheme
 
     def _scheme(self) -> MarkingScheme:
-        ordinals: dict[str, int] = {}
-        aspects = []
-        for draft in self.aspects:
-            ordinals[draft.sub_id] = ordinals.get(draft.sub_id, 0) + 1
-            aspects.append(Aspect(
-                id=f"{draft.sub_id}.{ordinals[draft.sub_id]}", sub_criterion=draft.sub_id, type=draft.type,
-                description=draft.description, requirement=draft.requirement, wsos_section=draft.wsos,
-                max_mark=draft.max_mark, step=None if draft.measurement else draft.step,
-                descriptors=dict(sorted(draft.descriptors.items())), measurement=draft.measurement,
-            ))
-        sums: dict[str, Decimal] = {}
-        for aspect in aspects:
-            sums[aspect.sub_criterion[:1]] = sums.get(aspect.sub_criterion[:1], Decimal(0)) + aspect.max_mark
-        criteria = [Criterion(letter, name, mark if mark is not None else sums.get(letter, Decimal(0)))
-                    for _, letter, name, mark in self.criteria]
-        return MarkingScheme(tuple(w for _, w in self.wsos), tuple(criteria), tuple(s for _, s, _ in self.subs),
-                             tuple(with_references(aspects)))
+        aspects = [Aspect(
+            id="", sub_criterion=draft.sub_id, type=draft.type, description=draft.description,
+            requirement=draft.requirement, wsos_section=draft.wsos, max_mark=draft.max_mark,
+            step=None if draft.measurement else draft.step, descriptors=dict(sorted(draft.descriptors.items())),
+            measurement=draft.measurement,
+        ) for draft in self.aspects]
+        return assemble_scheme([w for _, w in self.wsos], [c[1:] for c in self.criteria],
+                               [s for _, s, _ in self.subs], aspects)
 
     def _locator(self, scheme: MarkingScheme) -> Callable[[str, int | None, str], str]:
         wsos, crit = self.wsos_columns, self.criteria_columns
@@ -701,7 +692,24 @@ class _AspectBlock:
             aspect.descriptors[score] = text(self.value(row, "extra"))
 
 
-# --------------------------------------------------------------------------- problems
+# --------------------------------------------------------------------------- scheme and problems
+
+
+def assemble_scheme(wsos: list[WsosSection], criteria: list[tuple[str, str, Decimal | None]],
+                    subs: list[SubCriterion], aspects: list[Aspect]) -> MarkingScheme:
+    """A scheme from what a sheet held: aspect ids ``<sub>.<n>`` and CIS references are given
+    here, and a criterion without a trusted mark (None: a formula) carries its aspects' sum."""
+    ordinals: dict[str, int] = {}
+    numbered = []
+    for aspect in aspects:
+        ordinals[aspect.sub_criterion] = ordinals.get(aspect.sub_criterion, 0) + 1
+        numbered.append(replace(aspect, id=f"{aspect.sub_criterion}.{ordinals[aspect.sub_criterion]}"))
+    sums: dict[str, Decimal] = {}
+    for aspect in numbered:
+        sums[aspect.sub_criterion[:1]] = sums.get(aspect.sub_criterion[:1], Decimal(0)) + aspect.max_mark
+    marked = [Criterion(letter, name, mark if mark is not None else sums.get(letter, Decimal(0)))
+              for letter, name, mark in criteria]
+    return MarkingScheme(tuple(wsos), tuple(marked), tuple(subs), tuple(with_references(numbered)))
 
 
 def cell_order(path: str) -> tuple[str, int, int, str]:

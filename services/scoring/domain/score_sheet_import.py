@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from .cis_import import SchemeImport, Sheet, blank, filled, merge_problems, norm, number, text
+from .cis_import import SchemeImport, Sheet, assemble_scheme, blank, filled, merge_problems, norm, number, text
 from .errors import Problem, SchemeInvalid
 from .numbers import parse_decimal
-from .scheme import Aspect, Criterion, MarkingScheme, SubCriterion, validate_scheme, with_references
+from .scheme import Aspect, MarkingScheme, SubCriterion, validate_scheme
 
 STANDARD_DESCRIPTORS = {
     0: "0 低于行业标准 Below industry standard",
@@ -222,22 +222,13 @@ class _ScoreSheetReader:
         return step if step > 0 and max_mark % step == 0 else None
 
     def _scheme(self) -> MarkingScheme:
-        ordinals: dict[str, int] = {}
-        aspects = []
-        for draft in self.drafts:
-            ordinals[draft.sub_id] = ordinals.get(draft.sub_id, 0) + 1
-            aspects.append(Aspect(
-                id=f"{draft.sub_id}.{ordinals[draft.sub_id]}", sub_criterion=draft.sub_id, type=draft.type,
-                description=draft.description, requirement=draft.requirement, wsos_section=None,
-                max_mark=draft.max_mark, step=draft.step,
-                descriptors=dict(STANDARD_DESCRIPTORS) if draft.type == "J" else {},
-            ))
-        sums: dict[str, Decimal] = {}
-        for aspect in aspects:
-            sums[aspect.sub_criterion[:1]] = sums.get(aspect.sub_criterion[:1], Decimal(0)) + aspect.max_mark
-        criteria = [Criterion(letter, name, sums.get(letter, Decimal(0))) for _, letter, name in self.modules.values()]
-        return MarkingScheme((), tuple(criteria), tuple(s for _, s in self.subs.values()),
-                             tuple(with_references(aspects)))
+        aspects = [Aspect(
+            id="", sub_criterion=draft.sub_id, type=draft.type, description=draft.description,
+            requirement=draft.requirement, wsos_section=None, max_mark=draft.max_mark, step=draft.step,
+            descriptors=dict(STANDARD_DESCRIPTORS) if draft.type == "J" else {},
+        ) for draft in self.drafts]
+        criteria = [(letter, name, None) for _, letter, name in self.modules.values()]
+        return assemble_scheme([], criteria, [s for _, s in self.subs.values()], aspects)
 
     def _locator(self, header: int) -> Callable[[str, int | None, str], str]:
         total_cell = self.total_cell or self.sheet.ref(self.columns["max_mark"], header)
