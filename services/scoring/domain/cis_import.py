@@ -53,8 +53,8 @@ from openpyxl.utils import get_column_letter
 from .errors import Problem, SchemeInvalid
 from .measurement import Measurement, MeasurementError, measurement_from_cis
 from .numbers import format_mark, parse_decimal
-from .scheme import (Aspect, Criterion, MarkingScheme, SubCriterion, WsosSection, validate_scheme,
-                     with_references)
+from .scheme import (Aspect, Criterion, MarkingScheme, SubCriterion, WsosSection, stored_shape_problems,
+                     validate_scheme, with_references)
 
 MAX_ROWS = 10_000
 MAX_COLUMNS = 60
@@ -355,8 +355,9 @@ class _CisReader:
                                  "WorldSkills tier; there is no WSOS variation to show.")
         scheme = self._scheme()
         reported = self.wsos_column_missing or not self.wsos_columns  # said once, not per aspect
-        rule_problems = validate_scheme(scheme, self._locator(scheme), require_wsos=self.require_wsos and not reported)
-        problems = merge_problems(self.problems, rule_problems)
+        locate = self._locator(scheme)
+        rule_problems = validate_scheme(scheme, locate, require_wsos=self.require_wsos and not reported)
+        problems = merge_problems(self.problems, rule_problems, stored_shape_problems(scheme, locate))
         if problems:
             raise SchemeInvalid(problems)
         return SchemeImport(scheme, "cis", self.warnings)
@@ -722,10 +723,14 @@ def cell_order(path: str) -> tuple[str, int, int, str]:
     return (match.group(1), int(match.group(3)), column, path)
 
 
-def merge_problems(parse_problems: list[Problem], rule_problems: list[Problem]) -> list[Problem]:
-    """All problems sorted by sheet and cell; a rule problem on a cell that already failed to parse is dropped."""
+def merge_problems(parse_problems: list[Problem], rule_problems: list[Problem],
+                   shape_problems: list[Problem] = ()) -> list[Problem]:
+    """All problems sorted by sheet and cell; a rule problem on a cell that already failed to parse
+    is dropped, and so is a shape problem on a cell that already has a problem."""
     failed = {p.path for p in parse_problems}
     merged = parse_problems + [p for p in rule_problems if p.path not in failed]
+    named = {p.path for p in merged}
+    merged += [p for p in shape_problems if p.path not in named]
     return sorted(dict.fromkeys(merged), key=lambda p: cell_order(p.path))
 
 

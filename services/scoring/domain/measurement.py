@@ -43,6 +43,7 @@ RANGED_SCORE = "RANGED_SCORE"
 KINDS = (PASS_FAIL, REGULAR_DIFFERENCE, NUMBER_COMPLETED, CHOICE, RANGED_SCORE)
 UNIT, PERCENT = "UNIT", "PERCENT"
 HUNDRED = Decimal(100)
+LIMIT = Decimal(10) ** 9  # no parameter or observation beyond this: keeps the arithmetic exact
 PARAM_SEPARATOR, VALUE_SEPARATOR, KEY_SEPARATOR = "#-#", "#x~x#", ":::"
 _INDEXED = re.compile(r"^(CHOICE|RANGE)(\d{1,3})_(LABEL|DEDUCTION|LOWER|UPPER)$")
 PASSED = {"pass", "passed", "yes", "y", "true", "1", "通过", "合格", "是"}
@@ -115,8 +116,8 @@ def cis_decimal(raw: str, what: str) -> Decimal:
         value = Decimal(raw.strip())
     except InvalidOperation:
         raise MeasurementError(f"{what} must be a number, got {raw!r}") from None
-    if not value.is_finite():
-        raise MeasurementError(f"{what} must be a finite number, got {raw!r}")
+    if not value.is_finite() or abs(value) > LIMIT:
+        raise MeasurementError(f"{what} must be a number between -{LIMIT} and {LIMIT}, got {raw!r}")
     return value.normalize() + 0
 
 
@@ -206,8 +207,8 @@ def measurement_problems(measurement: Measurement, max_mark: Decimal) -> list[st
     problems: list[str] = []
     deductions: list[Decimal] = []
     if m.kind == REGULAR_DIFFERENCE:
-        if m.difference <= 0:
-            problems.append(f"DIFFERENCE must be more than 0, got {m.difference}")
+        if m.difference < Decimal("0.0001"):
+            problems.append(f"DIFFERENCE must be at least 0.0001, got {m.difference}")
         deductions.append(m.deduction)
     elif m.kind == CHOICE:
         if not m.choices:
@@ -246,9 +247,12 @@ def _observed_number(observed: Any, what: str) -> Decimal:
     if isinstance(observed, bool):
         raise MeasurementError(f"{what} must be a number, got {observed!r}")
     try:
-        return parse_decimal(observed, allow_comma=True)
+        value = parse_decimal(observed, allow_comma=True)
     except ValueError:
         raise MeasurementError(f"{what} must be a number, got {observed!r}") from None
+    if abs(value) > LIMIT:
+        raise MeasurementError(f"{what} must be between -{LIMIT} and {LIMIT}, got {observed!r}")
+    return value
 
 
 def _pass_fail(observed: Any) -> bool:

@@ -8,13 +8,12 @@ happens once, on the exact value.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Union
 
 Exact = Union[Decimal, Fraction, int]
 
-CENT = Decimal("0.01")
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
@@ -54,7 +53,7 @@ def _parse_text(value: str, allow_comma: bool) -> Decimal:
 
 def has_at_most_places(value: Decimal, places: int = 2) -> bool:
     """True when ``value`` needs no more than ``places`` decimals (0.50 yes, 0.125 no)."""
-    return value % (Decimal(1).scaleb(-places)) == 0
+    return value.is_finite() and (value.is_zero() or value.normalize().as_tuple().exponent >= -places)
 
 
 def round_half_up(value: Exact, places: int = 2) -> Decimal:
@@ -69,5 +68,5 @@ def round_half_up(value: Exact, places: int = 2) -> Decimal:
 def format_mark(value: Decimal) -> str:
     """A mark as text with two decimals ("0.50"); more decimals are kept, never rounded away."""
     if has_at_most_places(value, 2):
-        return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+        return format(value, ".2f")  # exact: at most 2 places, nothing to round (no context precision limit)
     return str(value.normalize())

@@ -372,6 +372,41 @@ def load_scheme(data: Any, require_wsos: bool = True) -> MarkingScheme:
     return scheme
 
 
+def stored_shape_problems(scheme: MarkingScheme, locate: Locator) -> list[Problem]:
+    """What keeps the scheme's stored JSON shape from its JSON Schema (empty names, over-long
+    text, ids of the wrong form), located with ``locate``: an imported workbook must fail here,
+    by cell, rather than store a scheme that cannot be read back."""
+    data = scheme_to_json(scheme)
+    found = []
+    for problem in schema_problems(marking_scheme_json_schema(), data):
+        parts = problem.path.split("/")[1:]
+        kind, index, name = _place(scheme, parts)
+        found.append(Problem(locate(kind, index, name), _short(problem.problem)))
+    return found
+
+
+def _place(scheme: MarkingScheme, parts: list[str]) -> tuple[str, int | None, str]:
+    kinds = {"wsos_sections": "wsos_section", "criteria": "criterion", "sub_criteria": "sub_criterion"}
+    if len(parts) < 2 or parts[0] not in kinds or not parts[1].isdigit():
+        return "scheme", None, "total"
+    index, name = int(parts[1]), parts[2] if len(parts) > 2 else ""
+    if parts[0] == "sub_criteria" and name == "aspects" and len(parts) > 3 and parts[3].isdigit():
+        aspect = scheme.aspects_of(scheme.sub_criteria[index].id)[int(parts[3])]
+        position = next(i for i, a in enumerate(scheme.aspects) if a is aspect)
+        return "aspect", position, parts[4] if len(parts) > 4 else "type"
+    return kinds[parts[0]], index, name
+
+
+def _short(message: str) -> str:
+    if "should be non-empty" in message or "is too short" in message:
+        return "must not be empty"
+    if "is too long" in message:
+        return "is too long"
+    if "does not match" in message:
+        return "does not have the expected form: " + message.rsplit("does not match", 1)[1].strip()
+    return message[:200]
+
+
 # --------------------------------------------------------------------------- marking rules
 
 
@@ -515,6 +550,8 @@ def _aspect_problems(scheme: MarkingScheme, i: int, aspect: Aspect, locate: Loca
 def _max_mark_problems(aspect: Aspect, at: Callable[[str, str], Problem]) -> list[Problem]:
     if aspect.max_mark <= 0:
         return [at("max_mark", f"max mark of {aspect.id} must be more than 0")]
+    if aspect.max_mark > SCHEME_TOTAL:
+        return [at("max_mark", f"max mark of {aspect.id} is more than {format_mark(SCHEME_TOTAL)}")]
     if not has_at_most_places(aspect.max_mark, 2):
         return [at("max_mark", f"max mark of {aspect.id} has more than 2 decimals: {aspect.max_mark}")]
     return []
@@ -528,7 +565,7 @@ def _step_problems(aspect: Aspect, at: Callable[[str, str], Problem]) -> list[Pr
         return [at("step", "a step applies to measurement (M) aspects only")]
     if step <= 0 or not has_at_most_places(step, 2):
         return [at("step", f"step must be more than 0 with at most 2 decimals, got {step}")]
-    if aspect.max_mark > 0 and aspect.max_mark % step != 0:
+    if 0 < aspect.max_mark <= SCHEME_TOTAL and step <= SCHEME_TOTAL and aspect.max_mark % step != 0:
         return [at("step", f"step {format_mark(step)} does not divide max mark {format_mark(aspect.max_mark)}")]
     return []
 

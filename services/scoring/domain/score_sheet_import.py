@@ -32,7 +32,7 @@ from typing import Any, Callable
 from .cis_import import SchemeImport, Sheet, assemble_scheme, blank, filled, merge_problems, norm, number, text
 from .errors import Problem, SchemeInvalid
 from .numbers import parse_decimal
-from .scheme import Aspect, MarkingScheme, SubCriterion, validate_scheme
+from .scheme import Aspect, MarkingScheme, SubCriterion, stored_shape_problems, validate_scheme
 
 STANDARD_DESCRIPTORS = {
     0: "0 低于行业标准 Below industry standard",
@@ -121,7 +121,9 @@ class _ScoreSheetReader:
         self._wsos_note()
         self._rows(header)
         scheme = self._scheme()
-        problems = merge_problems(self.problems, validate_scheme(scheme, self._locator(header), require_wsos=False))
+        locate = self._locator(header)
+        problems = merge_problems(self.problems, validate_scheme(scheme, locate, require_wsos=False),
+                                  stored_shape_problems(scheme, locate))
         if problems:
             raise SchemeInvalid(problems)
         if scheme.judgement_aspects:

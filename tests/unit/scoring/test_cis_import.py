@@ -256,3 +256,46 @@ def test_criterion_mark_formula_and_unused_template_letters():
     scheme = parse_cis_xlsx(build_cis_xlsx(criteria=criteria))
     assert [c.letter for c in scheme.criteria] == ["A", "B", "C"]
     assert scheme.criterion("A").mark == Decimal("30")
+
+
+def test_what_could_not_be_stored_is_refused_by_cell():
+    subs = default_sub_criteria()
+    subs[1]["name"] = None  # a sub-criterion without a name
+    subs[4]["rows"][2]["description"] = "x" * 4001
+    built = build_cis(sub_criteria=subs)
+    found = problem_map(built.content)
+    assert found[built.cell("B", built.sub_rows["A2"])] == "must not be empty"
+    assert found[built.cell("E", built.aspect_rows["C1.3"])] == "is too long"
+
+
+WEIRD = [None, "", " ", "=A1", "=SUM(", "abc", -1, 0, 1e308, True, "А1", "J1", "M", "J", "3", "0E-8", "x" * 300,
+         "1,5", "Total", "Competition", "Section", "WSOS Marks", "Sub Criterion ID"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_any_cell_content_gives_a_scheme_or_problems_never_a_crash(seed):
+    import random
+
+    from openpyxl import load_workbook as open_book
+
+    chance = random.Random(seed)
+    book = open_book(BytesIO(build_cis_xlsx()))
+    for _ in range(12):
+        sheet = book[SHEET] if chance.random() < 0.85 else book["Calculations"]
+        cell = sheet.cell(chance.randint(1, sheet.max_row + 2), chance.randint(1, 15))
+        if type(cell).__name__ != "MergedCell":
+            cell.value = chance.choice(WEIRD)
+    buffer = BytesIO()
+    book.save(buffer)
+    for require_wsos in (True, False):
+        try:
+            read_scheme_workbook(buffer.getvalue(), require_wsos)
+        except SchemeInvalid as error:
+            assert error.problems and all(p.path for p in error.problems)
+
+
+def test_a_huge_max_mark_is_a_problem_not_a_crash():
+    subs = default_sub_criteria()
+    subs[4]["rows"][2]["max"] = 1e308
+    built = build_cis(sub_criteria=subs)
+    assert problem_map(built.content)[built.cell("K", built.aspect_rows["C1.3"])] == "max mark of C1.3 is more than 100.00"

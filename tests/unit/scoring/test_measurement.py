@@ -120,3 +120,15 @@ def test_observed_mark_on_plain_and_judgement_aspects_is_refused():
     plain = Aspect("A1.1", "A1", "M", "x", "", 1, Decimal(1))
     assert "no measurement type" in observed_mark(plain, 1)
     assert observed_mark(typed("CHOICE", CHOICE), "Full marks") == (Decimal("1.00"), "Full marks")
+
+
+def test_numbers_out_of_bounds_are_refused_not_crashed_on():
+    with pytest.raises(MeasurementError, match="between"):
+        measurement_from_cis("REGULAR_DIFFERENCE_DEDUCTION", f"DIFFERENCE:::1E+999{P}#-#DEDUCTION:::1{P}")
+    tiny = measurement_from_cis("REGULAR_DIFFERENCE_DEDUCTION", f"DIFFERENCE:::1E-9{P}#-#DEDUCTION:::1{P}")
+    assert measurement_problems(tiny, Decimal(1)) == ["DIFFERENCE must be at least 0.0001, got 1E-9"]
+    m = measurement_from_cis("RANGED_SCORE", RANGED)
+    with pytest.raises(MeasurementError, match="between"):
+        observe(m, Decimal(1), "1" + "0" * 30)
+    with pytest.raises(MeasurementError):
+        observe(m, Decimal(1), "NaN")
