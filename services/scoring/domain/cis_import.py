@@ -53,7 +53,7 @@ from openpyxl.utils import get_column_letter
 from .errors import Problem, SchemeInvalid
 from .measurement import Measurement, MeasurementError, measurement_from_cis
 from .numbers import format_mark, parse_decimal
-from .scheme import (Aspect, Criterion, MarkingScheme, SubCriterion, WsosSection, stored_shape_problems,
+from .scheme import (SCHEME_TOTAL, Aspect, Criterion, MarkingScheme, SubCriterion, WsosSection, stored_shape_problems,
                      validate_scheme, with_references)
 
 MAX_ROWS = 10_000
@@ -127,6 +127,11 @@ def whole(value: Any) -> int:
     if result != result.to_integral_value():
         raise ValueError(f"not a whole number: {text(value)!r}")
     return int(result)
+
+
+def divides(step: Decimal, max_mark: Decimal) -> bool:
+    """Whether a step read from text divides the max mark (both within a 100-mark scheme)."""
+    return 0 < step <= max_mark <= SCHEME_TOTAL and max_mark % step == 0
 
 
 def first_filled(row: tuple[Any, ...]) -> int | None:
@@ -640,7 +645,7 @@ class _AspectBlock:
             return max_mark
         match = _DEDUCT.search(extra)
         inferred = parse_decimal(match.group(1), allow_comma=True) if match else Decimal(0)
-        return inferred if inferred > 0 and max_mark % inferred == 0 else None
+        return inferred if divides(inferred, max_mark) else None
 
     def measurement(self, row: int, draft: _AspectDraft) -> None:
         value = self.value(row, "calculation")

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from .cis_import import SchemeImport, Sheet, assemble_scheme, blank, filled, merge_problems, norm, number, text
+from .cis_import import (SchemeImport, Sheet, assemble_scheme, blank, divides, filled, merge_problems, norm, number,
+                         text)
 from .errors import Problem, SchemeInvalid
 from .numbers import parse_decimal
 from .scheme import Aspect, MarkingScheme, SubCriterion, stored_shape_problems, validate_scheme
@@ -221,7 +222,7 @@ class _ScoreSheetReader:
         if kind != "M" or not match or max_mark <= 0:
             return None
         step = parse_decimal(match.group(1) or match.group(2))
-        return step if step > 0 and max_mark % step == 0 else None
+        return step if divides(step, max_mark) else None
 
     def _scheme(self) -> MarkingScheme:
         aspects = [Aspect(

@@ -68,3 +68,26 @@ def test_bad_type_and_marks_are_reported_by_cell():
 def test_missing_column_is_named():
     built = build_score_sheet(header=["分组", "评分项", "类型", "配分", "评分标准", "扣分说明"])
     assert problems(built.content)[built.cell("A", built.header_row)] == "the score sheet has no '模块 Module' column"
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_any_cell_content_gives_a_scheme_or_problems_never_a_crash(seed):
+    import random
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    weird = [None, "", "=A1", "abc", -1, 1e308, True, "合计", "模块", "主观", "客观", "五分", "x" * 5000, "模块Z"]
+    chance = random.Random(seed)
+    book = load_workbook(BytesIO(build_score_sheet().content))
+    sheet = book.active
+    for _ in range(8):
+        cell = sheet.cell(chance.randint(1, sheet.max_row + 1), chance.randint(1, 7))
+        if type(cell).__name__ != "MergedCell":
+            cell.value = chance.choice(weird)
+    buffer = BytesIO()
+    book.save(buffer)
+    try:
+        read_scheme_workbook(buffer.getvalue(), require_wsos=False)
+    except SchemeInvalid as error:
+        assert error.problems
