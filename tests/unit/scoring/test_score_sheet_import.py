@@ -70,7 +70,7 @@ def test_missing_column_is_named():
     assert problems(built.content)[built.cell("A", built.header_row)] == "the score sheet has no '模块 Module' column"
 
 
-@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("seed", range(15))
 def test_any_cell_content_gives_a_scheme_or_problems_never_a_crash(seed):
     import random
     from io import BytesIO
