@@ -241,9 +241,7 @@ class ScoringService(OutboxPublisher):
     def export_marking_scheme(self, actor: dict, code: str, fmt: str) -> dict:
         """The stored scheme as a CIS "Marking Scheme Import" workbook (with its Calculations sheet)."""
         self._require(actor, STAFF)
-        if fmt != "xlsx":
-            raise ServiceError("VALIDATION_FAILED", "format must be json or xlsx",
-                               [{"path": "/format", "problem": f"unknown format {fmt!r}"}])
+        _check_format(fmt, ("json", "xlsx"), served=("xlsx",))
         parsed = self._stored_scheme(code)
         skill = (self._state(code, {"snapshot": 1}).get("snapshot") or {}).get("skill") or {}
         title = " ".join(str(part) for part in (skill.get("code"), skill.get("name")) if part) or code
@@ -253,9 +251,7 @@ class ScoringService(OutboxPublisher):
     def marking_form(self, actor: dict, code: str, sub_id: str, fmt: str) -> dict:
         """A printable form for one sub-criterion: contestant numbers down, aspects across."""
         self._require(actor, SEE_ALL + MARKERS)
-        if fmt not in marking_forms.FORMATS:
-            raise ServiceError("VALIDATION_FAILED", f"format must be one of {', '.join(marking_forms.FORMATS)}",
-                               [{"path": "/format", "problem": f"unknown format {fmt!r}"}])
+        _check_format(fmt, tuple(marking_forms.FORMATS))
         parsed = self._stored_scheme(code)
         if not parsed.aspects_of(sub_id):
             raise not_found("sub-criterion", sub_id)
@@ -691,15 +687,12 @@ class ScoringService(OutboxPublisher):
 
     @rpc
     def export_results(self, actor: dict, code: str, fmt: str) -> dict:
-        if fmt not in export.FORMATS:
-            raise ServiceError("VALIDATION_FAILED", f"format must be one of {', '.join(export.FORMATS)}",
-                               [{"path": "/format", "problem": f"unknown format {fmt!r}"}])
+        _check_format(fmt, export.FORMATS)
         answer = self.get_results(actor, code)
         parsed, _ = storage.scheme(self.db, code, self._state(code, {"scheme_version": 1})["scheme_version"])
         content, mimetype = export.render(fmt, answer, [c.letter for c in parsed.criteria])
         suffix = "" if answer["final"] else "-provisional"
-        return {"filename": f"{code}-results{suffix}.{fmt}", "content_type": mimetype,
-                "content_b64": base64.b64encode(content).decode()}
+        return _download(f"{code}-results{suffix}.{fmt}", mimetype, content)
 
     @rpc
     def event_top_score(self, actor: dict, event: str) -> dict:
@@ -752,6 +745,13 @@ class ScoringService(OutboxPublisher):
     @event_handler("registration", "conflicts_updated")
     def on_conflicts_updated(self, event: dict) -> None:
         self._on(event, lambda e: storage.apply_conflicts(self.db, e["competition_code"], e["revision"], e["conflicts"]))
+
+
+def _check_format(fmt: str, known, served=None) -> None:
+    """422 for a ``?format=`` this answer does not come in (``served``: those handled here)."""
+    if fmt not in (served or known):
+        raise ServiceError("VALIDATION_FAILED", f"format must be one of {', '.join(known)}",
+                           [{"path": "/format", "problem": f"unknown format {fmt!r}"}])
 
 
 def _download(filename: str, content_type: str, content: bytes) -> dict:
