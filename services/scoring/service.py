@@ -374,7 +374,7 @@ class ScoringService(OutboxPublisher):
             if old == m.value and (m.judgement or old_observed == m.observed):
                 continue
             if old is not None and sheet.get("unlocked_before") and not reason:
-                field = "score" if m.judgement else "value"
+                field = "score" if m.judgement else ("observed" if m.observed is not None else "value")
                 problems.append(problem(f"/marks/{m.index}/{field}", f"sub-criterion {m.sub} was unlocked for a "
                                         "correction: changing a mark needs a reason", "REASON_REQUIRED"))
                 continue

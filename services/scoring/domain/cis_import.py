@@ -214,6 +214,8 @@ def parse_cis_xlsx(content: bytes, require_wsos: bool = True) -> MarkingScheme:
 
 def _pick_sheet(workbook: Any, score_sheet_header: Callable[[tuple[Any, ...]], bool]) -> Any:
     sheets = workbook.worksheets
+    if not sheets:
+        raise SchemeInvalid([Problem("file", "the workbook has no worksheet")])
     named = [s for s in sheets if "markingscheme" in norm(s.title).replace(" ", "")]
     if named:
         return named[0]
