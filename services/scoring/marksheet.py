@@ -23,6 +23,7 @@ from typing import Any, Iterable
 
 from services.scoring.domain.marking import (AGGREGATIONS, is_disputed, judgement_score_valid, measurement_mark_valid,
                                              observed_mark)
+from services.scoring.domain.measurement import observation_for
 from services.scoring.domain.numbers import format_mark, parse_decimal
 from services.scoring.domain.scheme import MarkingScheme
 from services.scoring.storage import Roster, key, unkey
@@ -192,6 +193,8 @@ def _value(item: dict, aspect, position: int, base: str, memo: dict, problems: l
     if found[0]:
         problems.append(problem(base + "/value", found[0], "OUT_OF_RANGE"))
         return None
+    if aspect.measurement is not None:
+        return found[1], observation_for(aspect.measurement, aspect.max_mark, parse_decimal(found[1]))
     return found[1]
 
 

@@ -321,6 +321,25 @@ def possible_marks(measurement: Measurement, max_mark: Decimal) -> tuple[Decimal
     return None
 
 
+def observation_for(measurement: Measurement, max_mark: Decimal, mark: Decimal) -> Any:
+    """The observation a mark entered directly stands for, when only one gives it (else None).
+
+    PASS_FAIL: ``"pass"``/``"fail"``; CHOICE: the label of the only choice with that mark;
+    NUMBER_COMPLETED: the only count with that mark. Measured values cannot be told from a mark.
+    """
+    m = measurement
+    if m.kind == PASS_FAIL:
+        return "pass" if mark == max_mark else "fail" if mark == 0 else None
+    if m.kind == CHOICE:
+        options = [(observed, label) for observed, label in
+                   (observe(m, max_mark, k) for k in range(1, len(m.choices) + 1)) if observed == mark]
+        return options[0][1] if len(options) == 1 else None
+    if m.kind == NUMBER_COMPLETED and m.possible <= 1000:
+        counts = [k for k in range(m.possible + 1) if round_half_up(Fraction(max_mark) * k / m.possible) == mark]
+        return counts[0] if len(counts) == 1 else None
+    return None
+
+
 def describe(measurement: Measurement) -> str:
     """One line for marking forms: what to observe and how it is marked."""
     m = measurement

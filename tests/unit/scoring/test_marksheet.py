@@ -53,8 +53,9 @@ def test_observations_are_checked_and_turned_into_marks():
     marks = [{"contestant_id": "c1", "aspect": "A2.3", "observed": 2},
              {"contestant_id": "c1", "aspect": "C1.1", "observed": "not sanded"},
              {"contestant_id": "c1", "aspect": "A1.1", "observed": "pass", "value": "1"},
-             {"contestant_id": "c1", "aspect": "A1.3", "observed": 2}]
+             {"contestant_id": "c1", "aspect": "A1.3", "observed": 2},
+             {"contestant_id": "c1", "aspect": "A1.1", "value": "1"}]
     checked, problems = check_marks(marks, "j", roster, scheme, index)
-    assert [(m.value, m.observed) for m in checked] == [("2.50", 2), ("0.00", "Not sanded")]
+    assert [(m.value, m.observed) for m in checked] == [("2.50", 2), ("0.00", "Not sanded"), ("1.00", "pass")]
     assert [(p["path"], p["code"]) for p in problems] == [("/marks/2/observed", "WRONG_TYPE"),
                                                           ("/marks/3/score", "WRONG_TYPE")]

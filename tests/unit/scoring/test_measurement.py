@@ -132,3 +132,13 @@ def test_numbers_out_of_bounds_are_refused_not_crashed_on():
         observe(m, Decimal(1), "1" + "0" * 30)
     with pytest.raises(MeasurementError):
         observe(m, Decimal(1), "NaN")
+
+
+def test_a_mark_entered_directly_stands_for_its_observation_when_only_one_gives_it():
+    from services.scoring.domain.measurement import observation_for
+
+    assert observation_for(measurement_from_cis("PASS_FAIL", ""), Decimal(1), Decimal(1)) == "pass"
+    assert observation_for(measurement_from_cis("CHOICE", CHOICE), Decimal(1), Decimal("0.75")) == "Partly working"
+    completed = measurement_from_cis("NUMBER_COMPLETED", f"NUM_POSSIBLE:::4{P}")
+    assert observation_for(completed, Decimal(1), Decimal("0.5")) == 2
+    assert observation_for(measurement_from_cis("REGULAR_DIFFERENCE_DEDUCTION", DEDUCT), Decimal(1), Decimal(1)) is None
