@@ -2,7 +2,8 @@
 
 Modules: ``errors`` (Problem, SchemeInvalid, MarkingRuleViolation, PolicyInvalid), ``numbers``
 (exact Decimal parsing and half-up rounding), ``scheme`` (MarkingScheme, JSON conversion and
-marking rules), ``cis_import`` (CIS .xlsx import), ``marking`` (aspect marks, aggregation,
-disputes), ``results`` (scale, ranks, medals, awards, compute_results) and ``policy`` (the
+marking rules), ``cis_import`` (workbook import: the CIS layout), ``score_sheet_import`` (评分表
+import), ``measurement`` (CIS measurement types: observation → mark), ``marking`` (aspect marks,
+aggregation, disputes), ``results`` (scale, ranks, medals, awards, compute_results) and ``policy`` (the
 scoring policy data and its JSON Schema).
 """
