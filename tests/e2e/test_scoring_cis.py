@@ -66,6 +66,11 @@ def test_real_qualifiers_workbook_is_refused_by_cell(organiser_api):
     assert "no WSOS table" in details["MarkingScheme!A1"]
     assert details["MarkingScheme!C12"].startswith("aspect type must be M or J, got 'J1'")
     assert any("add up to 50.00, not 100.00" in problem for problem in details.values())
+    local = open_competition(organiser_api, tier="municipal_class_2")["code"]
+    reply = upload(organiser_api, local, (REAL / "wsuk-2024-qualifiers-marking-scheme.xlsx").read_bytes())
+    details = {d["path"]: d["problem"] for d in assert_error(reply, 422, "VALIDATION_FAILED")["details"]}
+    assert "MarkingScheme!A1" not in details  # no WSOS data is allowed below WorldSkills ...
+    assert details["MarkingScheme!C34"].startswith("aspect type must be M or J, got 'M1'")  # ... the rest is not
 
 
 def test_synthetic_cis_workbook_exports_and_round_trips(organiser_api, make_user):
