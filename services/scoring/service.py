@@ -177,9 +177,10 @@ class ScoringService(OutboxPublisher):
     def put_marking_scheme(self, actor: dict, code: str, scheme: dict) -> dict:
         """Upload (or replace, until marking opens) the scheme as JSON."""
         self._require(actor, ORGANISERS)
-        self._access(actor, code, self._known(code), (OWNER,))
+        doc = self._known(code)
+        self._access(actor, code, doc, (OWNER,))
         try:
-            parsed = load_scheme(scheme, require_wsos=self._wsos_required(code))
+            parsed = load_scheme(scheme, require_wsos=wsos_required(doc))
         except SchemeInvalid as error:
             raise scheme_refused(error, "marking scheme")
         return self._store_scheme(actor, code, parsed, "json")
@@ -188,23 +189,19 @@ class ScoringService(OutboxPublisher):
     def import_marking_scheme(self, actor: dict, code: str, content_b64: str) -> dict:
         """Upload (or replace) the scheme as a CIS "Marking Scheme Import" workbook."""
         self._require(actor, ORGANISERS)
-        self._access(actor, code, self._known(code), (OWNER,))
+        doc = self._known(code)
+        self._access(actor, code, doc, (OWNER,))
         try:
             content = base64.b64decode(content_b64, validate=True)
         except (binascii.Error, ValueError):
             raise ServiceError("MALFORMED_REQUEST", "the file could not be decoded")
         try:
-            imported = read_scheme_workbook(content, require_wsos=self._wsos_required(code))
+            imported = read_scheme_workbook(content, require_wsos=wsos_required(doc))
         except SchemeInvalid as error:
             raise scheme_refused(error, "marking scheme workbook")
         source = "cis_xlsx" if imported.layout == "cis" else "score_sheet_xlsx"
         answer = self._store_scheme(actor, code, imported.scheme, source)
         return {**answer, "warnings": imported.warnings + answer["warnings"]}
-
-    def _wsos_required(self, code: str) -> bool:
-        """WSOS data is required at the WorldSkills tier only (below it, a warning when missing)."""
-        tier = (self._known(code).get("snapshot") or {}).get("tier")
-        return tier in (None, "worldskills")
 
     def _store_scheme(self, actor: dict, code: str, parsed, source: str) -> dict:
         doc = self._known(code)
@@ -242,8 +239,10 @@ class ScoringService(OutboxPublisher):
         """The stored scheme as a CIS "Marking Scheme Import" workbook (with its Calculations sheet)."""
         self._require(actor, STAFF)
         _check_format(fmt, ("json", "xlsx"), served=("xlsx",))
-        parsed = self._stored_scheme(code)
-        skill = (self._state(code, {"snapshot": 1}).get("snapshot") or {}).get("skill") or {}
+        doc = self._state(code)
+        self._access(actor, code, doc, MARKING_TEAM)
+        parsed = self._stored_scheme(code, doc)
+        skill = (doc.get("snapshot") or {}).get("skill") or {}
         title = " ".join(str(part) for part in (skill.get("code"), skill.get("name")) if part) or code
         return _download(f"{code}-marking-scheme.xlsx", XLSX_MIMETYPE, cis_workbook(parsed, title))
 
@@ -252,17 +251,17 @@ class ScoringService(OutboxPublisher):
         """A printable form for one sub-criterion: contestant numbers down, aspects across."""
         self._require(actor, SEE_ALL + MARKERS)
         _check_format(fmt, tuple(marking_forms.FORMATS))
-        parsed = self._stored_scheme(code)
+        doc = self._known(code)
+        self._access(actor, code, doc, MARKING_TEAM)
+        parsed = self._stored_scheme(code, doc)
         if not parsed.aspects_of(sub_id):
             raise not_found("sub-criterion", sub_id)
-        doc = self._known(code)
         entries = sorted(self._roster(code, doc).members)
         snap = doc.get("snapshot") or {}
         content = marking_forms.render(fmt, parsed, sub_id, entries, {"code": code, "name": snap.get("name", "")})
         return _download(f"{code}-{sub_id}-marking-form.{fmt}", marking_forms.FORMATS[fmt], content)
 
-    def _stored_scheme(self, code: str):
-        doc = self._state(code, {"scheme_version": 1})
+    def _stored_scheme(self, code: str, doc: dict):
         if not doc.get("scheme_version"):
             raise ServiceError("NOT_FOUND", f"competition {code} has no marking scheme yet")
         return storage.scheme(self.db, code, doc["scheme_version"])[0]
@@ -745,6 +744,11 @@ class ScoringService(OutboxPublisher):
     @event_handler("registration", "conflicts_updated")
     def on_conflicts_updated(self, event: dict) -> None:
         self._on(event, lambda e: storage.apply_conflicts(self.db, e["competition_code"], e["revision"], e["conflicts"]))
+
+
+def wsos_required(doc: dict) -> bool:
+    """WSOS data is required at the WorldSkills tier only (below it, a warning when missing)."""
+    return (doc.get("snapshot") or {}).get("tier") in (None, "worldskills")
 
 
 def _check_format(fmt: str, known, served=None) -> None:

@@ -138,3 +138,14 @@ def test_observations_on_measurement_types_compute_and_store_the_mark(organiser_
                                                                          "marks": bad}), 422, "VALIDATION_FAILED")
     assert [d["path"] for d in error["details"]] == ["/marks/0/value", "/marks/1/observed", "/marks/2/observed",
                                                      "/marks/3/observed"]
+
+
+def test_exports_and_forms_are_for_the_competitions_own_team(organiser_api, make_user):
+    scheme = scheme_to_json(read_scheme_workbook(build_cis_xlsx()).scheme)
+    c = marked_competition(organiser_api, make_user, contestants=1, scheme=scheme)
+    code = c["code"]
+    for outsider in (make_user("judge"), make_user("organiser")):
+        assert_error(outsider.get(f"/competitions/{code}/marking-forms/A1"), 403, "FORBIDDEN")
+        assert_error(outsider.get(f"/competitions/{code}/marking-scheme", params={"format": "xlsx"}), 403,
+                     "FORBIDDEN")
+    assert c["chief"].get(f"/competitions/{code}/marking-scheme", params={"format": "xlsx"}).status_code == 200
