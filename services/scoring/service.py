@@ -238,9 +238,9 @@ class ScoringService(OutboxPublisher):
     def export_marking_scheme(self, actor: dict, code: str, fmt: str) -> dict:
         """The stored scheme as a CIS "Marking Scheme Import" workbook (with its Calculations sheet)."""
         self._require(actor, STAFF)
-        _check_format(fmt, ("json", "xlsx"), served=("xlsx",))
         doc = self._state(code)
         self._access(actor, code, doc, MARKING_TEAM)
+        _check_format(fmt, ("json", "xlsx"), served=("xlsx",))
         parsed = self._stored_scheme(code, doc)
         skill = (doc.get("snapshot") or {}).get("skill") or {}
         title = " ".join(str(part) for part in (skill.get("code"), skill.get("name")) if part) or code
@@ -250,9 +250,9 @@ class ScoringService(OutboxPublisher):
     def marking_form(self, actor: dict, code: str, sub_id: str, fmt: str) -> dict:
         """A printable form for one sub-criterion: contestant numbers down, aspects across."""
         self._require(actor, SEE_ALL + MARKERS)
-        _check_format(fmt, tuple(marking_forms.FORMATS))
         doc = self._known(code)
         self._access(actor, code, doc, MARKING_TEAM)
+        _check_format(fmt, tuple(marking_forms.FORMATS))
         parsed = self._stored_scheme(code, doc)
         if not parsed.aspects_of(sub_id):
             raise not_found("sub-criterion", sub_id)

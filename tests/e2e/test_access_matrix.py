@@ -55,6 +55,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     f"POST {C}/conflicts": TEAM,
     f"PUT {C}/marking-scheme": OWNERS,
     f"GET {C}/marking-scheme": TEAM,
+    f"GET {C}/marking-forms/<sub_id>": TEAM,
     f"POST {C}/marking/open": OWNERS | {"chief"},
     f"POST {C}/marks": frozenset({"judge", "chief"}),
     f"GET {C}/marks": TEAM,
