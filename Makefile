@@ -22,9 +22,10 @@ $(STAMP): pyproject.toml $(LOCK) scripts/find-python.sh
 
 # Runs the four services: separate processes when RabbitMQ answers at AMQP_URI, otherwise all in
 # one process over an in-memory broker. With MONGODB_URI empty the data is kept in DATA_DIR (var/)
-# by a local MongoDB-compatible server. Without ADMIN_PASSWORD a local-only default is used.
+# by a local MongoDB-compatible server. Without ADMIN_PASSWORD the first start creates the admin
+# with a generated password and prints it once; missing secrets are generated into DATA_DIR.
 run: $(STAMP)
-	ADMIN_PASSWORD="$${ADMIN_PASSWORD:-admin-dev-password}" $(PY) -m services
+	$(PY) -m services
 
 # Unit, service and end-to-end tests, over the MongoDB wire protocol to a local server on a fresh
 # data folder; the e2e tests need RabbitMQ on 127.0.0.1:5672 (started if installed).

@@ -28,7 +28,6 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
-from bench import database_uri  # noqa: E402
 
 CONTESTANTS, ASPECTS, PER_SUB, JUDGES, CLIENTS = 45, 300, 30, 10, 10
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -207,77 +206,58 @@ def setup_competition(base: str) -> dict:
 
 
 def main() -> int:
-    from nameko.runners import ServiceRunner
+    from bench.platform import running_platform
 
-    from services.__main__ import service_class
-    from shared.config import load_config
-    from shared.db import connect_database
-    from tests.conftest import SERVICES, free_port, private_vhost
+    with running_platform("bench_") as (base, config):
+        amqp_uri = config["AMQP_URI"]
+        bench = setup_competition(base)
+        call = bench.pop("call")
+        spec = {**bench, "amqp_uri": amqp_uri, "seconds": SECONDS}
+        del spec["chief"]
+        print(f"competition {bench['code']}: {CONTESTANTS} contestants, {ASPECTS} aspects, {JUDGES} judges", flush=True)
 
-    with private_vhost() as amqp_uri, database_uri() as mongodb_uri:
-        environ = {"AMQP_URI": amqp_uri, "MONGODB_URI": mongodb_uri, "MONGODB_DB_PREFIX": f"bench_{uuid.uuid4().hex[:6]}_", "TOKEN_SECRET": "bench-secret",
-                   "PERSON_KEY_SECRET": "bench-person-secret", "ADMIN_USERNAME": "admin",
-                   "ADMIN_PASSWORD": "admin-test-password", "GATEWAY_HOST": "127.0.0.1",
-                   "GATEWAY_PORT": str(free_port()), "LOG_LEVEL": "WARNING"}
-        config = load_config(SERVICES, environ)
-        for name in SERVICES:
-            connect_database(name, config)
-        runner = ServiceRunner(config)
-        for name in SERVICES:
-            runner.add_service(service_class(name))
-        runner.start()
-        try:
-            base = f"http://{config['WEB_SERVER_ADDRESS']}/api/v1"
-            bench = setup_competition(base)
-            call = bench.pop("call")
-            spec = {**bench, "amqp_uri": amqp_uri, "seconds": SECONDS}
-            del spec["chief"]
-            print(f"competition {bench['code']}: {CONTESTANTS} contestants, {ASPECTS} aspects, {JUDGES} judges", flush=True)
+        cpu = time.process_time()
+        ping = run_load("ping", spec)
+        ping_cpu, cpu = (time.process_time() - cpu) / ping["calls"] * 1000, time.process_time()
+        ping_rate = ping["calls"] / ping["seconds"]
+        print(f"RPC ping (scoring.health, {CLIENTS} greenlets):    {ping_rate:8.0f} calls/s", flush=True)
 
-            cpu = time.process_time()
-            ping = run_load("ping", spec)
-            ping_cpu, cpu = (time.process_time() - cpu) / ping["calls"] * 1000, time.process_time()
-            ping_rate = ping["calls"] / ping["seconds"]
-            print(f"RPC ping (scoring.health, {CLIENTS} greenlets):    {ping_rate:8.0f} calls/s", flush=True)
+        profile = None
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
 
-            profile = None
-            if os.environ.get("BENCH_PROFILE"):
-                import cProfile
+            profile = cProfile.Profile()
+            profile.enable()
+        single = run_load("single", spec)
+        if profile:
+            import pstats
 
-                profile = cProfile.Profile()
-                profile.enable()
-            single = run_load("single", spec)
-            if profile:
-                import pstats
+            profile.disable()
+            pstats.Stats(profile).sort_stats(os.environ["BENCH_PROFILE"]).print_stats(45)
+        single_rate = single["requests"] / single["seconds"]
+        single_cpu = (time.process_time() - cpu) / max(single["requests"], 1) * 1000
+        print(f"  services' CPU per call: ping {ping_cpu:.2f} ms, single mark {single_cpu:.2f} ms", flush=True)
+        ratio = single_rate / ping_rate
+        print(f"single-mark POST over HTTP ({CLIENTS} clients):      {single_rate:8.0f} requests/s"
+              f"  ratio to ping {ratio:.2f} (target >= 0.50){'' if not single['failed'] else ' FAILED: %d' % single['failed']}",
+              flush=True)
 
-                profile.disable()
-                pstats.Stats(profile).sort_stats(os.environ["BENCH_PROFILE"]).print_stats(45)
-            single_rate = single["requests"] / single["seconds"]
-            single_cpu = (time.process_time() - cpu) / max(single["requests"], 1) * 1000
-            print(f"  services' CPU per call: ping {ping_cpu:.2f} ms, single mark {single_cpu:.2f} ms", flush=True)
-            ratio = single_rate / ping_rate
-            print(f"single-mark POST over HTTP ({CLIENTS} clients):      {single_rate:8.0f} requests/s"
-                  f"  ratio to ping {ratio:.2f} (target >= 0.50){'' if not single['failed'] else ' FAILED: %d' % single['failed']}",
-                  flush=True)
+        batch = run_load("batch", spec)
+        batch_rate = batch["marks"] / batch["seconds"]
+        print(f"batch POST ({batch['requests']} requests, {batch['marks']} marks):    {batch_rate:8.0f} marks/s"
+              f"  (target >= 20000){'' if not batch['failed'] else ' FAILED: %d' % batch['failed']}", flush=True)
 
-            batch = run_load("batch", spec)
-            batch_rate = batch["marks"] / batch["seconds"]
-            print(f"batch POST ({batch['requests']} requests, {batch['marks']} marks):    {batch_rate:8.0f} marks/s"
-                  f"  (target >= 20000){'' if not batch['failed'] else ' FAILED: %d' % batch['failed']}", flush=True)
-
-            for sub in bench["subs"]:
-                call("POST", f"/competitions/{bench['code']}/sub-criteria/{sub}/lock", bench["chief"])
-            begin = time.perf_counter()
-            final = call("POST", f"/competitions/{bench['code']}/results/finalise", bench["chief"])
-            finalise_seconds = time.perf_counter() - begin
-            assert len(final["results"]) == CONTESTANTS
-            print(f"finalise {CONTESTANTS} x {ASPECTS} aspects (3 judges on J):  {finalise_seconds:8.3f} s"
-                  f"  (target < 1)", flush=True)
-            ok = ratio >= 0.5 and batch_rate >= 20000 and finalise_seconds < 1 and not (single["failed"] or batch["failed"])
-            print("all targets met" if ok else "some targets missed", flush=True)
-            return 0 if ok else 1
-        finally:
-            runner.stop()
+        for sub in bench["subs"]:
+            call("POST", f"/competitions/{bench['code']}/sub-criteria/{sub}/lock", bench["chief"])
+        begin = time.perf_counter()
+        final = call("POST", f"/competitions/{bench['code']}/results/finalise", bench["chief"])
+        finalise_seconds = time.perf_counter() - begin
+        assert len(final["results"]) == CONTESTANTS
+        print(f"finalise {CONTESTANTS} x {ASPECTS} aspects (3 judges on J):  {finalise_seconds:8.3f} s"
+              f"  (target < 1)", flush=True)
+        ok = ratio >= 0.5 and batch_rate >= 20000 and finalise_seconds < 1 and not (single["failed"] or batch["failed"])
+        print("all targets met" if ok else "some targets missed", flush=True)
+        return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from shared.datadir import data_dir  # noqa: E402
 from shared.db import needs_local_server  # noqa: E402
 from shared.localdb import LocalDatabase, LocalDatabaseError, database_file  # noqa: E402
 from shared.runtime import EMBEDDED_AMQP_URI, broker_reachable, patch_memory_transport  # noqa: E402
+from shared.secrets import SecretProblem, preflight  # noqa: E402
 
 SERVICE_NAMES = ("registration", "scoring", "awards", "gateway")
 log = logging.getLogger("services")
@@ -98,10 +99,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown service(s): {', '.join(unknown)}")
     config = load_config(names)
     logging.config.dictConfig(config["LOGGING"])
-    if args.one:
-        if needs_local_server(config):
-            parser.error("MONGODB_URI is empty: run `python -m services` (it starts the local database "
-                         "server) or set MONGODB_URI")
+    if args.one and needs_local_server(config):
+        parser.error("MONGODB_URI is empty: run `python -m services` (it starts the local database "
+                     "server) or set MONGODB_URI")
+    try:
+        return start(names, config, one=bool(args.one))
+    except SecretProblem as problem:
+        log.error("refusing to start:\n%s", problem)
+        return 2
+
+
+def start(names: tuple[str, ...], config: dict, one: bool) -> int:
+    """Check the services' secrets first (generated once for a local run), then run them."""
+    preflight(*(service_class(name) for name in names), config=config)
+    if one:
         run_in_this_process(names, config)
         return 0
     embedded = os.environ.get("EMBEDDED") == "1" or not broker_reachable(config["AMQP_URI"])

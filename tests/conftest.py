@@ -22,7 +22,7 @@ from shared.db import connect_database  # noqa: E402
 from shared.localdb import running as local_database  # noqa: E402
 
 BROKER = os.environ.get("TEST_AMQP_BASE", "pyamqp://guest:guest@127.0.0.1:5672/")
-ADMIN = {"username": "admin", "password": "admin-test-password"}
+ADMIN = {"username": "admin", "password": "test-root-password-7"}
 SERVICES = ("registration", "scoring", "awards", "gateway")
 
 

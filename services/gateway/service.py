@@ -15,20 +15,28 @@ from services.gateway import auth
 from services.gateway.http import (API_PREFIX, MAX_BODY_BYTES, Call, build_map, error_response,
                                    match, unexpected_failure)
 from services.gateway.routes import all_routes
-from shared.db import MongoDatabase
+from shared.db import MongoDatabase, connect_database
 from shared.errors import ServiceError
+from shared.secrets import RequiredSecrets
 
 log = logging.getLogger(__name__)
 URL_MAP = build_map(all_routes())
 
 
 class AdminBootstrap(DependencyProvider):
-    """Creates the configured admin account when the gateway starts."""
+    """Creates the admin account (refusing a weak configured password) before the gateway serves.
 
-    def start(self):
+    In ``setup``: every extension is set up before any starts, so no sign-in can arrive first.
+    """
+
+    def preflight(self, config: dict) -> None:
+        auth.check_admin_password(str(config.get("ADMIN_USERNAME") or ""), str(config.get("ADMIN_PASSWORD") or ""))
+
+    def setup(self):
         config = self.container.config
-        bootstrap_admin = auth.bootstrap_admin
-        bootstrap_admin(str(config.get("ADMIN_USERNAME") or ""), str(config.get("ADMIN_PASSWORD") or ""))
+        self.preflight(config)
+        connect_database(auth.ALIAS, config)
+        auth.bootstrap_admin(str(config.get("ADMIN_USERNAME") or ""), str(config.get("ADMIN_PASSWORD") or ""))
 
 
 class GatewayService:
@@ -36,6 +44,7 @@ class GatewayService:
 
     config = Config()
     db = MongoDatabase(auth.ALIAS)
+    secrets = RequiredSecrets("TOKEN_SECRET")
     admin = AdminBootstrap()
     registration = RpcProxy("registration")
     scoring = RpcProxy("scoring")
@@ -63,6 +72,7 @@ class GatewayService:
         call = Call(worker=self, request=request, params=params)
         if route.roles is not None:
             call.user = auth.verify_bearer(request.headers.get("Authorization"), self.config["TOKEN_SECRET"])
+            auth.check_account(call.user)
             auth.authorise(call.user, route.roles)
         with eventlet.Timeout(float(self.config.get("RPC_TIMEOUT_SECONDS") or 10)):
             return route.handler(call)

@@ -35,6 +35,7 @@ from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, utc_now
 from shared.idempotency import run_command
+from shared.secrets import RequiredSecrets
 from shared.validation import validate
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -74,6 +75,7 @@ class RegistrationService(OutboxPublisher):
     config = Config()
     db = MongoDatabase(storage.ALIAS)
     today = ShanghaiToday()
+    secrets = RequiredSecrets("PERSON_KEY_SECRET")
 
     # ----------------------------------------------------------------- plumbing
 

@@ -59,8 +59,9 @@ def stop(process) -> str:
 
 
 def admin_headers(base: str) -> dict:
-    token = requests.post(base + "/auth/tokens", json={"username": "admin", "password": "front-door-pw"}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+    reply = requests.post(base + "/auth/tokens", json={"username": "admin", "password": "front-door-pw"})
+    assert reply.status_code == 201, reply.text
+    return {"Authorization": f"Bearer {reply.json()['token']}"}
 
 
 def organiser_flow(base: str) -> str:

@@ -64,7 +64,7 @@ def test_only_admin_creates_users(organiser_api, anonymous_api):
 
 def test_expired_and_forged_tokens_are_refused(anonymous_api, test_config):
     now = int(time.time())
-    expired = jwt.encode({"sub": "admin", "role": "admin", "iat": now - 100, "exp": now - 10}, test_config["TOKEN_SECRET"], "HS256")
+    expired = jwt.encode({"sub": "admin", "role": "admin", "ver": 0, "jti": "j", "iat": now - 100, "exp": now - 10}, test_config["TOKEN_SECRET"], "HS256")
     forged = jwt.encode({"sub": "admin", "role": "admin", "iat": now, "exp": now + 100}, "another-secret", "HS256")
     assert "expired" in assert_error(anonymous_api.get("/users", token=expired), 401, "UNAUTHENTICATED")["message"]
     assert_error(anonymous_api.get("/users", token=forged), 401, "UNAUTHENTICATED")
@@ -107,6 +107,8 @@ def test_no_route_answers_garbage_with_a_server_error(admin_api):
     from services.gateway.routes import all_routes
 
     for r in all_routes():
+        if r.endpoint == "DELETE /auth/tokens/current":
+            continue  # signing out would end the session's admin token; covered in test_accounts.py
         path = r.path.replace("<code>", "NOPE404").replace("<", "").replace(">", "")
         for body in GARBAGE_BODIES if r.method in ("POST", "PUT", "PATCH") else [b""]:
             reply = admin_api.request(r.method, path, data=body, headers={"Content-Type": "application/json"})

@@ -1,0 +1,72 @@
+"""The admin bootstrap and the last-admin rule, on a database of their own (mongomock)."""
+import re
+import uuid
+
+import mongoengine
+import mongomock
+import pytest
+from mongoengine.context_managers import switch_db
+
+from services.gateway import auth
+from shared.db import connect_database
+from shared.errors import ServiceError
+
+
+@pytest.fixture
+def users():
+    """``auth.User`` pointed at a fresh private database for the test."""
+    connect_database(auth.ALIAS, {"MONGODB_URI": "", "MONGODB_DB_PREFIX": "test_"})  # switch_db restores it
+    alias = f"unit-gateway-{uuid.uuid4().hex[:8]}"
+    mongoengine.connect(db=alias, alias=alias, mongo_client_class=mongomock.MongoClient, uuidRepresentation="standard")
+    try:
+        with switch_db(auth.User, alias) as user_class:
+            yield user_class
+    finally:
+        mongoengine.disconnect(alias)
+
+
+def _printed_password(text: str) -> str:
+    return re.search(r"password: (\S+)", text).group(1)
+
+
+def test_first_start_without_a_password_creates_the_admin_with_a_generated_one_shown_once(users, capsys):
+    auth.bootstrap_admin("root", "")
+    password = _printed_password(capsys.readouterr().err)
+    stored = users.objects(username="root").first()
+    assert stored.role == "admin" and auth.password_matches(stored.password_hash, password)
+    assert not auth.password_problems(password, "root")
+    auth.bootstrap_admin("root", "")
+    assert "password" not in capsys.readouterr().err
+    assert users.objects(username="root").first().password_hash == stored.password_hash
+
+
+def test_a_configured_admin_password_is_used_and_not_printed(users, capsys):
+    auth.bootstrap_admin("root", "correct horse battery")
+    assert capsys.readouterr().err == ""
+    assert auth.password_matches(users.objects(username="root").first().password_hash, "correct horse battery")
+
+
+def test_an_admin_still_on_the_old_default_password_gets_a_new_one(users, capsys):
+    users(username="root", role="admin", password_hash=auth.hash_password("admin-dev-password"),
+          created_at=auth.utc_now()).save(force_insert=True)
+    auth.bootstrap_admin("root", "")
+    stored = users.objects(username="root").first()
+    assert not auth.password_matches(stored.password_hash, "admin-dev-password")
+    assert auth.password_matches(stored.password_hash, _printed_password(capsys.readouterr().err))
+    assert stored.token_version == 1
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"role": "organiser"}])
+def test_the_last_active_admin_cannot_be_removed(users, change):
+    auth.create_user("root", "correct horse battery", "admin")
+    auth.create_user("dormant", "correct horse battery", "admin")
+    auth.update_user("dormant", {"active": False})
+    with pytest.raises(ServiceError) as refused:
+        auth.update_user("root", change)
+    assert refused.value.code == "CONFLICT" and "no active admin" in refused.value.message
+    assert users.objects(username="root").first().active and users.objects(username="root").first().role == "admin"
+    auth.create_user("second", "correct horse battery", "admin")
+    assert auth.update_user("root", change).public()["active"] is change.get("active", True)
+    with pytest.raises(ServiceError):
+        auth.update_user("second", change)
+    assert auth.update_user("second", {"name": "still the admin"}).name == "still the admin"
