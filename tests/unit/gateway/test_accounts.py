@@ -1,27 +1,26 @@
-"""The admin bootstrap and the last-admin rule, on a database of their own (mongomock)."""
+"""The admin bootstrap and the last-admin rule, on a database of their own."""
 import re
 import uuid
 
 import mongoengine
-import mongomock
 import pytest
+from mongoengine.connection import get_db
 from mongoengine.context_managers import switch_db
 
 from services.gateway import auth
-from shared.db import connect_database
 from shared.errors import ServiceError
 
 
 @pytest.fixture
-def users():
-    """``auth.User`` pointed at a fresh private database for the test."""
-    connect_database(auth.ALIAS, {"MONGODB_URI": "", "MONGODB_DB_PREFIX": "test_"})  # switch_db restores it
+def users(databases, mongodb_uri, db_prefix):
+    """``auth.User`` pointed at a fresh database of the test's own (``databases`` connects the real one)."""
     alias = f"unit-gateway-{uuid.uuid4().hex[:8]}"
-    mongoengine.connect(db=alias, alias=alias, mongo_client_class=mongomock.MongoClient, uuidRepresentation="standard")
+    mongoengine.connect(db=db_prefix + alias, alias=alias, host=mongodb_uri, uuidRepresentation="standard")
     try:
         with switch_db(auth.User, alias) as user_class:
             yield user_class
     finally:
+        get_db(alias).client.drop_database(db_prefix + alias)
         mongoengine.disconnect(alias)
 
 
