@@ -1,16 +1,17 @@
 """The ranked lists of a nominee round as compact rows: order, positions, ties, cut line.
 
-The order is the domain's (``domain.ranking``): total score, then best single achievement, then
-the most recent scoring achievement year, then person key. The service keeps it precomputed per
-round (see ``storage``), so this module works on compact rows, one per candidate::
+The order and its explanation are the domain's (``domain.ranking``: total, then the policy's
+tie-break criteria, then the round's seeded lot); this module applies them to the compact rows the
+service keeps precomputed per round (see ``storage``), one per candidate::
 
     {"k": person_key, "n": name, "m": masked_id, "e": employer, "i": industry, "d": district,
      "sk": [skills], "t": "123.50" (total), "s": 123.5, "b": best, "y": latest year | null,
+     "tb": [value per tie-break criterion], "lot": the round's lot of the person,
      "nom": channel | null, "st": nominee status | null, "p": position, "tc": how many share "t"}
 
 Two lists per round: ``field`` (every eligible person the service knows, nominated or not: the
-source of suggestions) and ``nominees`` (eligible nominees still in the running: the ranked list
-and its cut line).
+source of suggestions) and ``nominees`` (eligible nominees still in the running, approved ones
+included: the ranked list and its cut line).
 """
 from __future__ import annotations
 
@@ -19,14 +20,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from services.awards.domain.ranking import draw_cut_line
+from services.awards.domain.ranking import (APPROVED, Approvals, Criterion, TieSide, draw_cut_line, explain_tie,
+                                            order_key as domain_order_key)
 
 OUT_OF_RUNNING = ("ineligible", "rejected")
 
 
 def order_key(row: dict) -> tuple:
-    year = row.get("y")
-    return (-row["s"], -row["b"], -(year if year is not None else -1), row["k"])
+    return domain_order_key(row["s"], row.get("tb") or (), row.get("lot") or "", row["k"])
 
 
 def ordered(rows: Iterable[dict]) -> list[dict]:
@@ -74,38 +75,17 @@ def merged(rows: list[dict], changed: dict[str, dict | None]) -> list[dict]:
     return result
 
 
-_CRITERIA = (("best single achievement", "b"), ("most recent achievement year", "y"),
-             ("person key (lexical order, last resort)", "k"))
+def _side(row: dict) -> TieSide:
+    return TieSide(row["k"], row.get("n") or "", row.get("tb") or (), row.get("lot") or "")
 
 
-def _shown(value) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, float):
-        return str(Decimal(str(value)).quantize(Decimal("0.01")))
-    return str(value)
-
-
-def _separation(first: dict, second: dict, verb: str, this_is_first: bool) -> str:
-    other = second if this_is_first else first
-    for name, key in _CRITERIA:
-        a, b = first.get(key), second.get(key)
-        if a != b:
-            mine, theirs = (a, b) if this_is_first else (b, a)
-            return f"{verb} {other['k']} by {name} ({_shown(mine)} vs {_shown(theirs)})"
-    return f"{verb} {other['k']}: identical on every criterion"
-
-
-def tie_break(row: dict, before: dict | None, after: dict | None) -> str | None:
+def tie_break(criteria: Sequence[Criterion], row: dict, before: dict | None, after: dict | None) -> str | None:
     """Why ``row`` sits where it does among nominees with the same total (None when no tie)."""
     if row.get("tc", 1) <= 1:
         return None
-    parts = [f"tied on total {row['t']} with {row['tc'] - 1} other(s)"]
-    if before is not None and before["t"] == row["t"]:
-        parts.append(_separation(before, row, "placed below", this_is_first=False))
-    if after is not None and after["t"] == row["t"]:
-        parts.append(_separation(row, after, "placed above", this_is_first=True))
-    return "; ".join(parts)
+    return explain_tie(criteria, row["t"], f"{row['tc'] - 1} other(s)", _side(row),
+                       _side(before) if before is not None and before["t"] == row["t"] else None,
+                       _side(after) if after is not None and after["t"] == row["t"] else None)
 
 
 @dataclass(frozen=True)
@@ -118,15 +98,17 @@ class _Ranked:
     tie_break: str | None
 
 
-def cut_line(rows: Sequence[dict], quota: int | None, budget_yuan: int | None, amount: int | None) -> dict:
-    """The domain's cut line over the ordered nominee rows (without the per-entry list)."""
+def cut_line(criteria: Sequence[Criterion], rows: Sequence[dict], quota: int | None, budget_yuan: int | None,
+             amount: int | None, approved_count: int = 0, approved_sum_yuan: int = 0) -> dict:
+    """The domain's cut line over the ordered nominee rows (without the per-entry list); the
+    round's approvals (its counters, as the approval guards read them) are inside first."""
     ranked = []
     for index, row in enumerate(rows):
         before = rows[index - 1] if index else None
         after = rows[index + 1] if index + 1 < len(rows) else None
-        text = tie_break(row, before, after) if row.get("tc", 1) > 1 else None
-        ranked.append(_Ranked(row["p"], row["k"], Decimal(row["t"]), text))
-    line = draw_cut_line(ranked, quota, budget_yuan, amount).to_dict()
+        ranked.append(_Ranked(row["p"], row["k"], Decimal(row["t"]), tie_break(criteria, row, before, after)))
+    approvals = Approvals(approved_count, approved_sum_yuan, {r["k"] for r in rows if r.get("st") == APPROVED})
+    line = draw_cut_line(ranked, quota, budget_yuan, amount, approvals).to_dict()
     line.pop("entries")
     return line
 

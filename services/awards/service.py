@@ -20,6 +20,7 @@ import base64
 import binascii
 import json
 import logging
+import secrets
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -33,11 +34,12 @@ from services.awards import exports, profiles
 from services.awards import ranking_model as rm
 from services.awards import storage
 from services.awards.domain import workflow
-from services.awards.domain.candidates import achievement_from_result, as_record
+from services.awards.domain.candidates import achievement_from_result, as_of_round, as_record
 from services.awards.domain.eligibility import check_eligibility
 from services.awards.domain.honours import honours_for_result, titles_held_from
 from services.awards.domain.policy import Policy, default_policy_document, validate_policy
 from services.awards.domain.programmes import programme_funding
+from services.awards.domain.ranking import LOT_SHOWN, draw_lot, inside_cut_line, tie_breaks, tie_evidence
 from services.awards.domain.results import Competition, ContestantResult
 from services.awards.domain.scoring import programme_weights_fingerprint, score_candidate, score_summary
 from shared.clock import ShanghaiToday
@@ -75,6 +77,7 @@ def for_reader(actor: dict, answer: dict) -> dict:
     beside it would be the whole ID number of anybody they could name by person key.
     """
     return answer if (actor or {}).get("role") in ID_READERS else without_masked_id(answer)
+RANKING_RULES = 2  # bump when the ranked rows change shape or order: open rounds ranked before are re-ranked
 SYNC_RANK_LIMIT = 5000  # rounds over more people than this are ranked by the timer, not in the request
 MAX_PER_PAGE = 200
 FUNDED_FIELD = {"chief_technician": "chief_technician_funded_year", "master_studio": "studio_funded_year"}
@@ -126,7 +129,8 @@ def scoring_input(person: dict) -> dict:
     seen = {(t.get("code") or t.get("name_zh")) for t in titles}
     for title in person.get("honour_titles") or []:
         if (title.get("code") or title.get("name_zh")) not in seen:
-            titles.append({"code": title.get("code"), "name_zh": title.get("name_zh"), "year": title.get("year")})
+            titles.append({"code": title.get("code"), "name_zh": title.get("name_zh"), "year": title.get("year"),
+                           "round_id": title.get("round_id")})
             seen.add(title.get("code") or title.get("name_zh"))
     levels = [lv for lv in (person.get("current_level"), person.get("registration_level"), person.get("promoted_to"))
               if lv is not None]
@@ -139,8 +143,21 @@ def scoring_input(person: dict) -> dict:
         "patents": person.get("patents") or 0, "apprentices": person.get("apprentices") or 0,
         "chief_technician_funded_year": person.get("chief_technician_funded_year"),
         "studio_funded_year": person.get("studio_funded_year"), "still_in_post": person.get("still_in_post"),
+        "funded_by_round": funded_by_round(person),
         "achievements": person.get("results") or [],
     }
+
+
+def funded_by_round(person: dict) -> dict[str, str]:
+    """Funding field -> the nominee round whose approval set it (funding recorded by a decision)."""
+    sources = person.get("sources") or {}
+    return {field: sources[field]["round_id"] for field in FUNDED_FIELD.values()
+            if person.get(field) is not None and (sources.get(field) or {}).get("kind") == "decision"}
+
+
+def lot_seed(rnd: dict) -> str:
+    """The seed of the round's lot (rounds opened before the lot was recorded draw with their id)."""
+    return rnd.get("lot_seed") or rnd["_id"]
 
 
 def pack(person: dict) -> dict:
@@ -158,6 +175,27 @@ def new_person(person_key: str, now: datetime) -> dict:
     return {"_id": person_key, "person_key": person_key, "name": "", "titles": [], "innovation_awards": [],
             "results": [], "achievement_ids": [], "granted": {}, "conferred": {}, "sources": {}, "history": [],
             "created_at": now, "updated_at": now}
+
+
+SEARCH_TERMS = ("q", "name", "employer", "district", "skill")
+SEARCH_TERM_MAX = 100
+
+
+def people_filter(query: dict) -> dict:
+    """The storage filter of a people search; refuses a search without any term, or a bad term."""
+    terms = {}
+    for term in SEARCH_TERMS:
+        value = query.get(term)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > SEARCH_TERM_MAX:
+            raise ServiceError("VALIDATION_FAILED", f"{term}: a search term is 1..{SEARCH_TERM_MAX} characters",
+                               [{"path": f"/{term}", "problem": f"must be text of 1..{SEARCH_TERM_MAX} characters"}])
+        terms[term] = value.strip()
+    if not terms:
+        raise ServiceError("VALIDATION_FAILED", "say what to search: q, name, employer, district or skill",
+                           [{"path": "/q", "problem": "no search term given"}])
+    return storage.people_search_filter(**terms)
 
 
 PERSON_PROJECTION = {"scoring_input": 1, "name": 1, "masked_id": 1, "employer": 1, "industry": 1, "district": 1,
@@ -178,7 +216,8 @@ class AwardsService(OutboxPublisher):
     @timer(interval=2)
     def rank_stale_rounds(self):
         """Rank rounds too large to rank inside a request (opened or re-pinned to a new policy)."""
-        for rnd in storage.rounds().find({"status": "open", "ranking.state": "stale"}):
+        for rnd in storage.rounds().find({"status": "open", "$or": [{"ranking.state": "stale"},
+                                                                    {"ranking.rules": {"$ne": RANKING_RULES}}]}):
             self._rank_round(rnd)
 
     @staticmethod
@@ -423,6 +462,21 @@ class AwardsService(OutboxPublisher):
             "masked_id": person.get("masked_id")}
 
     @rpc
+    def search_people(self, actor: dict, query: dict | None = None) -> dict:
+        """People on record found by name (prefix), employer (part of it), district, skill, or ``q``
+        (any of these, or the person key), ordered by name, a page at a time, with the masked ID."""
+        self._require(actor, ID_READERS)
+        query = query or {}
+        page, per_page = self._paging(query)
+        storage.ensure_indexes()
+        found = storage.search_people(people_filter(query), (page - 1) * per_page, per_page)
+        return {"query": {k: query[k] for k in SEARCH_TERMS if query.get(k)}, "page": page, "per_page": per_page,
+                "total": found.total, "items": [storage.as_json({
+                    "person_key": p["_id"], "name": p.get("name"), "masked_id": p.get("masked_id"),
+                    "employer": p.get("employer"), "industry": p.get("industry"), "district": p.get("district"),
+                    "skills": p.get("skills") or []}) for p in found.people]}
+
+    @rpc
     def person_record(self, actor: dict, person_key: str) -> dict:
         """Everything known about a person and where each part came from."""
         self._require(actor, RECORD_READERS)
@@ -495,7 +549,7 @@ class AwardsService(OutboxPublisher):
             "quota": body.get("quota", funding["quota"]), "budget_yuan": body.get("budget_yuan", funding["budget_yuan"]),
             "amount_per_person_yuan": body.get("amount_per_person_yuan", funding["amount_per_person_yuan"]),
             "policy_version": version, "opened_by": actor["username"], "opened_at": now,
-            "approved_count": 0, "approved_sum_yuan": 0,
+            "approved_count": 0, "approved_sum_yuan": 0, "lot_seed": secrets.token_hex(16),
             "policy_history": [{"version": version, "by": actor["username"], "at": now, "why": "opened"}],
             "ranking": {"state": "stale", "field_chunks": 0, "nominee_chunks": 0, "excluded_chunks": 0},
         }
@@ -547,15 +601,19 @@ class AwardsService(OutboxPublisher):
         return storage.as_json({k: rnd.get(k) for k in (
             "round_id", "programme", "year", "name", "status", "quota", "budget_yuan", "amount_per_person_yuan",
             "policy_version", "opened_by", "opened_at", "approved_count", "approved_sum_yuan", "policy_history")} | {
-            "ranking": {k: ranking.get(k) for k in ("state", "ranked_at", "field_count", "nominee_count",
-                                                    "excluded_count", "weights_fingerprint")},
+            "ranking": {k: ranking.get(k) for k in ("state", "ranked_at", "field_count", "excluded_count",
+                                                    "weights_fingerprint")} | {
+                "nominee_count": ranking.get("nominees_count"),
+                "lot_seed": lot_seed(rnd),
+                "lot": "ties left equal on every tie-break criterion are ordered by lot: SHA-256 of "
+                       "'<lot_seed>:<person_key>', lower first"},
             "cut_line": ranking.get("cut_line")})
 
     # ------------------------------------------------------------------------- scoring
 
     def _candidate(self, rnd: dict, policy: Policy, person: dict, nomination: dict | None,
                    breakdown: bool = False) -> tuple[dict, dict]:
-        data = json.loads(person["scoring_input"])
+        data = as_of_round(json.loads(person["scoring_input"]), rnd["_id"])
         key = person["_id"]
         if nomination is not None or breakdown:  # the breakdown lines are built only where they are kept
             record = as_record(data)  # converted once, read by both checks
@@ -576,7 +634,8 @@ class AwardsService(OutboxPublisher):
         row = {"k": key, "n": person.get("name") or "", "m": person.get("masked_id"), "e": person.get("employer"),
                "i": person.get("industry"), "d": person.get("district"), "sk": person.get("skills") or [],
                "t": doc["total"], "s": doc["score"], "b": doc["best"], "y": doc["latest_year"],
-               "ok": doc["eligible"], "nom": (nomination or {}).get("channel"), "st": (nomination or {}).get("status")}
+               "tb": list(tie_evidence(policy, data.get("achievements") or (), rnd["year"])),
+               "lot": draw_lot(lot_seed(rnd), key), "ok": doc["eligible"], "nom": (nomination or {}).get("channel"), "st": (nomination or {}).get("status")}
         if reasons:
             row["r"] = [r.code for r in reasons]
         return doc, row
@@ -662,10 +721,11 @@ class AwardsService(OutboxPublisher):
             counts[f"{name}_chunks"] = storage.write_list(rnd["_id"], name, items, ranking.get(f"{name}_chunks", 0),
                                                           (old_packed or {}).get(name), (touched or {}).get(name))
             counts[f"{name}_count"] = len(items)
-        nominees = lists["nominees"]
-        line = rm.cut_line(nominees, rnd.get("quota"), rnd.get("budget_yuan"), rnd.get("amount_per_person_yuan"))
         policy = policy_at(rnd["policy_version"])
-        new_ranking = {**counts, "state": "current", "cut_line": line, "ranked_at": utc_now(),
+        line = rm.cut_line(tie_breaks(policy), lists["nominees"], rnd.get("quota"), rnd.get("budget_yuan"),
+                           rnd.get("amount_per_person_yuan"), rnd.get("approved_count", 0),
+                           rnd.get("approved_sum_yuan", 0))
+        new_ranking = {**counts, "state": "current", "cut_line": line, "ranked_at": utc_now(), "rules": RANKING_RULES,
                        "weights_fingerprint": programme_weights_fingerprint(policy, rnd["programme"]),
                        "policy_version": policy.version}
         storage.rounds().update_one({"_id": rnd["_id"]}, {"$set": {"ranking": new_ranking}})
@@ -735,8 +795,8 @@ class AwardsService(OutboxPublisher):
         if row is not None:
             view |= {"position": row.get("p"), "name": row.get("n"), "masked_id": row.get("m"),
                      "employer": row.get("e"), "industry": row.get("i"), "district": row.get("d"),
-                     "skills": row.get("sk"), "tie_break": tie_text,
-                     "inside_cut_line": cut_after is not None and row.get("p", 0) <= cut_after}
+                     "skills": row.get("sk"), "tie_break": tie_text, "lot": (row.get("lot") or "")[:LOT_SHOWN] or None,
+                     "inside_cut_line": inside_cut_line(row.get("p"), nomination.get("status"), cut_after)}
         return storage.as_json(view)
 
     def _emit_decision(self, rnd: dict, nomination: dict, step: dict, person: dict | None) -> None:
@@ -767,7 +827,7 @@ class AwardsService(OutboxPublisher):
         amount = rnd.get("amount_per_person_yuan") or 0
         reasons = None
         if action == "check_eligibility":
-            record = json.loads(person["scoring_input"])
+            record = as_of_round(json.loads(person["scoring_input"]), round_id)
             reasons = [r.to_dict() for r in check_eligibility(policy, rnd["programme"], record, rnd["year"])]
             values["eligibility_reasons"] = reasons
         if action == "publicise":
@@ -829,7 +889,7 @@ class AwardsService(OutboxPublisher):
     @staticmethod
     def _funded_before(rnd: dict, person: dict, nomination: dict) -> int | None:
         field = FUNDED_FIELD.get(rnd["programme"])
-        if field and person.get(field) is not None:
+        if field and person.get(field) is not None and funded_by_round(person).get(field) != rnd["_id"]:
             return person[field]
         earlier = storage.nominations().find_one({"person_key": nomination["person_key"], "programme": rnd["programme"],
                                                   "status": "approved", "_id": {"$ne": nomination["_id"]}})
@@ -868,8 +928,10 @@ class AwardsService(OutboxPublisher):
                 "total": total, "cut_line": ranking.get("cut_line"), "items": items,
                 "not_ranked": self._items(round_id, excluded, None, None, None),  # the first 20; all in the export
                 "not_ranked_total": ranking.get("excluded_count", 0),
-                "order": "total score, then best single achievement, then most recent achievement year, "
-                         "then person key; positions are those of the whole list even when filtered"}
+                "order": "total score, then the policy's tie-break criteria ("
+                         + ", ".join(c.label for c in tie_breaks(policy_at(rnd["policy_version"])))
+                         + "), then the round's seeded lot; positions are those of the whole list even when "
+                           "filtered; approved nominees keep their rank and are inside the cut line"}
 
     def _page(self, rnd: dict, list_name: str, page: int, per_page: int, filters: dict):
         ranking = rnd.get("ranking") or {}
@@ -930,11 +992,12 @@ class AwardsService(OutboxPublisher):
             for key, person in storage.get_many(storage.people(), missing, PERSON_PROJECTION).items():
                 doc, _ = self._candidate(rnd, policy, person, None, breakdown=True)
                 cands[doc["_id"]] = doc
+        criteria = tie_breaks(policy_at(self._round(round_id)["policy_version"]))
         items = []
         for index, row in enumerate(rows):
             prev_row = rows[index - 1] if index else before
             next_row = rows[index + 1] if index + 1 < len(rows) else after
-            tie = rm.tie_break(row, prev_row, next_row)
+            tie = rm.tie_break(criteria, row, prev_row, next_row)
             nomination = noms.get(f"{round_id}:{row['k']}") or {"person_key": row["k"], "round_id": round_id}
             items.append(self._nominee_view(nomination, cands.get(f"{round_id}:{row['k']}"), row, cut_after, tie))
         return items

@@ -31,7 +31,8 @@ index ``(round_id, eligible, score desc, best desc, latest_year desc, person_key
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Iterator
+import re
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from mongoengine import (BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField,
                          StringField)
@@ -52,7 +53,8 @@ class PolicyVersion(Document):
 
 
 class Person(Document):
-    meta = {"db_alias": ALIAS, "collection": "people", "indexes": ["industry", "district", "employer"]}
+    meta = {"db_alias": ALIAS, "collection": "people",
+            "indexes": ["industry", "district", "employer", "name", "skills"]}  # the last four: people search
     person_key = StringField(primary_key=True)
     masked_id = StringField(null=True)
     name = StringField()
@@ -220,6 +222,47 @@ def put_many(collection, docs: Iterable[dict]) -> None:
         batch = docs[start:start + BATCH]
         if batch:
             collection.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in batch], ordered=False)
+
+
+# --------------------------------------------------------------------------- people search
+
+
+class FoundPeople(NamedTuple):
+    total: int
+    people: list[dict]
+
+
+SEARCH_PROJECTION = {"name": 1, "masked_id": 1, "employer": 1, "industry": 1, "district": 1, "skills": 1}
+
+
+def people_search_filter(q: str | None = None, name: str | None = None, employer: str | None = None,
+                         district: str | None = None, skill: str | None = None) -> dict:
+    """Every given term must match: name from its start, employer anywhere in it, district and skill
+    exactly; ``q`` matches any of these or the whole person key. Terms are matched literally."""
+    def by_name(text: str) -> dict:
+        return {"name": {"$regex": "^" + re.escape(text)}}
+
+    def by_employer(text: str) -> dict:
+        return {"employer": {"$regex": re.escape(text)}}
+
+    clauses = []
+    if q:
+        clauses.append({"$or": [by_name(q), by_employer(q), {"district": q}, {"skills": q}, {"_id": q}]})
+    if name:
+        clauses.append(by_name(name))
+    if employer:
+        clauses.append(by_employer(employer))
+    if district:
+        clauses.append({"district": district})
+    if skill:
+        clauses.append({"skills": skill})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def search_people(filter: dict, skip: int, limit: int) -> FoundPeople:
+    """One page of the people matching ``filter``, ordered by name then person key."""
+    found = people().find(filter, SEARCH_PROJECTION).sort([("name", 1), ("_id", 1)]).skip(skip).limit(limit)
+    return FoundPeople(people().count_documents(filter), list(found))
 
 
 # --------------------------------------------------------------------------- candidates

@@ -74,6 +74,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /events/<event>/top-score": STAFF,
     "GET /honours-policy": STAFF,
     "PUT /honours-policy": COMMITTEE,
+    "GET /people": COMMITTEE,
     "POST /people": PROFILE_WRITERS,
     "POST /people/import": PROFILE_WRITERS,
     "GET /people/<person_key>/record": PROFILE_WRITERS,

@@ -150,6 +150,24 @@ def achievement_from_result(
     )
 
 
+def as_of_round(data: Mapping[str, Any], round_id: str) -> Mapping[str, Any]:
+    """The record (plain dict) as evidence for the round ``round_id``.
+
+    What this round itself granted is not what the person had before it: funding approved in it
+    (``funded_by_round``: funding field -> round id) is not a previous funding, and a title it
+    conferred (a title carrying its ``round_id``) is not a title held before it. Without this an
+    approval would make its own nominee ineligible (funded once only, not named twice) and change
+    the score it was ranked on.
+    """
+    funded = {field for field, by in (data.get("funded_by_round") or {}).items() if by == round_id}
+    titles = data.get("titles") or []
+    own_titles = [t for t in titles if t.get("round_id") == round_id]
+    if not funded and not own_titles:
+        return data
+    return {**data, **{field: None for field in funded},
+            "titles": [t for t in titles if t.get("round_id") != round_id]}
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a candidate is not eligible: a stable code and a sentence for the committee."""
@@ -168,5 +186,6 @@ __all__ = [
     "InnovationAward",
     "Reason",
     "achievement_from_result",
+    "as_of_round",
     "as_record",
 ]

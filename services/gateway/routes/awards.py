@@ -53,6 +53,14 @@ def import_people(call: Call):
     return json_response(answer, 201)
 
 
+@api("GET", "/people", COMMITTEE,
+     "Find people on record by name (from its start), employer (any part), district or skill, or q (any of "
+     "these or the person key); paged, with the masked ID", query=("q", "name", "employer", "district", "skill",
+                                                                   "page", "per_page"))
+def search_people(call: Call):
+    return json_response(call.worker.awards.search_people(call.actor, call.query))
+
+
 @api("GET", "/people/<person_key>/record", ("organiser", "committee"),
      "Everything known about a person and where it came from")
 def person_record(call: Call):

@@ -124,3 +124,29 @@ def test_min_years_of_service_check(policy, make):
     edited = Policy.from_dict(document)
     assert _codes(check_eligibility(edited, "chief_technician", make.record(years_of_service=12), 2023)) == ["TOO_FEW_YEARS"]
     assert check_eligibility(edited, "chief_technician", make.record(years_of_service=15), 2023) == []
+
+
+# --- what a round itself granted -----------------------------------------------------------------
+
+def test_funding_approved_in_a_round_does_not_make_its_nominee_ineligible_there(policy, make):
+    from services.awards.domain.candidates import as_of_round
+
+    funded = make.record(chief_technician_funded_year=2026, funded_by_round={"chief_technician_funded_year": "R1"})
+    assert check_eligibility(policy, "chief_technician", as_of_round(funded, "R1"), 2026) == []
+    later = check_eligibility(policy, "chief_technician", as_of_round(funded, "R2"), 2027)
+    assert _codes(later) == ["ALREADY_FUNDED"] and "2026" in later[0].message
+    recorded = make.record(chief_technician_funded_year=2020)  # from a profile: a previous funding everywhere
+    assert _codes(check_eligibility(policy, "chief_technician", as_of_round(recorded, "R1"), 2026)) == ["ALREADY_FUNDED"]
+
+
+def test_a_title_conferred_by_a_round_is_not_held_before_it(policy, make):
+    from services.awards.domain.candidates import as_of_round
+    from services.awards.domain.scoring import score_candidate
+
+    title = {"code": "shanghai_craftsman", "name_zh": "上海工匠", "year": 2026, "round_id": "R1"}
+    named = make.record(titles=[title])
+    own = as_of_round(named, "R1")
+    assert check_eligibility(policy, "shanghai_craftsman", own, 2026) == []
+    assert score_candidate(policy, "shanghai_craftsman", own, 2026).total == \
+        score_candidate(policy, "shanghai_craftsman", make.record(), 2026).total
+    assert _codes(check_eligibility(policy, "shanghai_craftsman", as_of_round(named, "R2"), 2027)) == ["ALREADY_NAMED"]

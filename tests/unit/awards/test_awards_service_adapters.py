@@ -3,7 +3,9 @@ import random
 
 from services.awards import profiles
 from services.awards import ranking_model as rm
+from services.awards.domain.candidates import as_record
 from services.awards.domain.programmes import rank_nominees, score_candidate
+from services.awards.domain.ranking import draw_lot, tie_breaks, tie_evidence
 
 from .conftest import achievement
 
@@ -16,22 +18,33 @@ def test_compact_rows_rank_exactly_like_the_domain(policy):
                   "patents": rng.randint(0, 2),
                   "achievements": [achievement("municipal_class_1", rng.randint(2015, 2023), rng.randint(1, 4))]}
         score = score_candidate(policy, "shanghai_craftsman", record, 2024)
-        from services.awards.domain.candidates import as_record
         pairs.append((as_record(record), score))
-        rows.append({"k": record["person_key"], "t": str(score.total), "s": float(score.total),
-                     "b": float(score.best_achievement_points), "y": score.latest_achievement_year})
-    domain = [n.person_key for n in rank_nominees(pairs)]
-    assert [r["k"] for r in rm.ordered(rows)] == domain
+        rows.append({"k": record["person_key"], "n": str(i), "t": str(score.total), "s": float(score.total),
+                     "tb": list(tie_evidence(policy, record["achievements"], 2024)), "lot": draw_lot("s", record["person_key"])})
+    ranked = rank_nominees(pairs, policy, "s")
     ordered = rm.ordered(rows)
-    tied = next(i for i, r in enumerate(ordered[1:], 1) if r["t"] == ordered[i - 1]["t"])
-    text = rm.tie_break(ordered[tied], ordered[tied - 1], ordered[tied + 1] if tied + 1 < len(ordered) else None)
-    assert text.startswith(f"tied on total {ordered[tied]['t']}") and "placed below" in text
+    assert [r["k"] for r in ordered] == [n.person_key for n in ranked]
+    criteria = tie_breaks(policy)
+    texts = [rm.tie_break(criteria, row, ordered[i - 1] if i else None, ordered[i + 1] if i + 1 < len(ordered) else None)
+             for i, row in enumerate(ordered)]
+    tied = [i for i, text in enumerate(texts) if text]
+    assert tied and any("by lot" in texts[i] for i in tied)
+    for i in tied:  # the same sentence but for who else shares the total (rows count them)
+        assert texts[i].split(";", 1)[1] == ranked[i].tie_break.split(";", 1)[1]
 
 
-def test_cut_line_uses_the_smaller_of_quota_and_budget():
-    rows = rm.ordered([{"k": f"{i:064x}", "t": f"{100 - i}.00", "s": 100.0 - i, "b": 0.0, "y": None} for i in range(10)])
-    line = rm.cut_line(rows, quota=5, budget_yuan=150000, amount=50000)
+def test_cut_line_uses_the_smaller_of_quota_and_budget(policy):
+    rows = rm.ordered([{"k": f"{i:064x}", "t": f"{100 - i}.00", "s": 100.0 - i} for i in range(10)])
+    line = rm.cut_line(tie_breaks(policy), rows, quota=5, budget_yuan=150000, amount=50000)
     assert line["capacity"] == 3 and line["cut_after"] == 3 and line["limited_by"] == "budget"
+
+
+def test_cut_line_counts_the_rounds_approvals(policy):
+    rows = rm.ordered([{"k": f"{i:064x}", "t": f"{100 - i}.00", "s": 100.0 - i, "st": "approved" if i < 5 else "publicised"}
+                       for i in range(6)])
+    line = rm.cut_line(tie_breaks(policy), rows, quota=5, budget_yuan=250000, amount=50000,
+                       approved_count=5, approved_sum_yuan=250000)
+    assert (line["funds_committed_yuan"], line["budget_left_yuan"], line["cut_after"]) == (250000, 0, 0)
 
 
 def test_profile_cells(policy):
