@@ -39,7 +39,7 @@ from services.awards.domain.eligibility import check_eligibility
 from services.awards.domain.honours import honours_for_result, titles_held_from
 from services.awards.domain.policy import Policy, default_policy_document, validate_policy
 from services.awards.domain.programmes import programme_funding
-from services.awards.domain.ranking import LOT_SHOWN, draw_lot, inside_cut_line, tie_breaks, tie_evidence
+from services.awards.domain.ranking import draw_lot, inside_cut_line, tie_breaks, tie_evidence
 from services.awards.domain.results import Competition, ContestantResult
 from services.awards.domain.scoring import programme_weights_fingerprint, score_candidate, score_summary
 from shared.clock import ShanghaiToday
@@ -605,8 +605,8 @@ class AwardsService(OutboxPublisher):
                                                     "weights_fingerprint")} | {
                 "nominee_count": ranking.get("nominees_count"),
                 "lot_seed": lot_seed(rnd),
-                "lot": "ties left equal on every tie-break criterion are ordered by lot: SHA-256 of "
-                       "'<lot_seed>:<person_key>', lower first"},
+                "lot": "ties left equal on every tie-break criterion are ordered by lot: the first 16 hex "
+                       "digits of SHA-256 of '<lot_seed>:<person_key>', lower first"},
             "cut_line": ranking.get("cut_line")})
 
     # ------------------------------------------------------------------------- scoring
@@ -795,7 +795,7 @@ class AwardsService(OutboxPublisher):
         if row is not None:
             view |= {"position": row.get("p"), "name": row.get("n"), "masked_id": row.get("m"),
                      "employer": row.get("e"), "industry": row.get("i"), "district": row.get("d"),
-                     "skills": row.get("sk"), "tie_break": tie_text, "lot": (row.get("lot") or "")[:LOT_SHOWN] or None,
+                     "skills": row.get("sk"), "tie_break": tie_text, "lot": row.get("lot"),
                      "inside_cut_line": inside_cut_line(row.get("p"), nomination.get("status"), cut_after)}
         return storage.as_json(view)
 

@@ -3,8 +3,8 @@
 Order: 1. total score (higher first); 2. the tie-break criteria of the policy's ``ranking``
 section in turn (e.g. best medal, best place, highest tier, most recent result), each comparing
 the competition results that count for the round year; 3. the round's lot: a seed drawn when the
-round is opened and recorded with it, and per nominee ``lot = SHA-256("<seed>:<person key>")``,
-the lower lot first, so anyone holding the seed redraws the same order. Positions are always
+round is opened and recorded with it, and per nominee the lot is the first 16 hex digits of
+``SHA-256("<seed>:<person key>")``, the lower lot first, so anyone holding the seed redraws the same order. Positions are always
 distinct; whenever two nominees share a total, each carries a ``tie_break`` sentence saying which
 criterion separated them from their tied neighbours, or that the lot did.
 
@@ -23,7 +23,7 @@ from .policy import Policy, as_policy, load_default_policy
 from .scoring import Score
 
 NO_VALUE = -(10 ** 9)  # "no such evidence": below every real value of every criterion
-LOT_SHOWN = 8  # hex digits of the lot shown to people (the whole lot decides)
+LOT_DIGITS = 16  # hex digits of SHA-256 kept as the lot (64 bits: equal lots are practically impossible)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def tie_evidence(policy: Policy | Mapping[str, Any], achievements: Iterable[Any]
 
 def draw_lot(seed: str, person_key: str) -> str:
     """The nominee's lot in the round drawn with ``seed``: reproducible by anyone with the seed."""
-    return hashlib.sha256(f"{seed}:{person_key}".encode()).hexdigest()
+    return hashlib.sha256(f"{seed}:{person_key}".encode()).hexdigest()[:LOT_DIGITS]
 
 
 def order_key(total: Decimal | float, evidence: Sequence[int], lot: str, person_key: str) -> tuple:
@@ -146,7 +146,7 @@ def separation(criteria: Sequence[Criterion], first: TieSide, second: TieSide, t
             return f"{verb} {other.label} by {criterion.label} ({criterion.shown(mine)} vs {criterion.shown(theirs)})"
     mine, theirs = (first.lot, second.lot) if this_is_first else (second.lot, first.lot)
     return (f"{verb} {other.label} by lot: equal on every criterion, the round's seeded draw gave "
-            f"{mine[:LOT_SHOWN]} vs {theirs[:LOT_SHOWN]} (lower first)")
+            f"{mine} vs {theirs} (lower first)")
 
 
 def explain_tie(criteria: Sequence[Criterion], total: str, tied_with: str, this: TieSide,
@@ -184,7 +184,7 @@ class RankedNominee:
 
     def to_dict(self) -> dict[str, Any]:
         return {"position": self.position, "person_key": self.person_key, "name": self.record.name,
-                "total": str(self.total), "tie_break": self.tie_break, "lot": self.lot[:LOT_SHOWN],
+                "total": str(self.total), "tie_break": self.tie_break, "lot": self.lot,
                 "score": self.score.to_dict()}
 
 

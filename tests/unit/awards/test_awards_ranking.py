@@ -91,7 +91,7 @@ def test_equal_evidence_is_decided_by_the_seeded_lot_and_said_so(policy):
     first, second = ranked[0], ranked[1]
     assert first.lot == draw_lot(SEED, first.person_key)
     assert (f"placed above {second.record.name} ({second.person_key[:8]}) by lot: equal on every criterion, the "
-            f"round's seeded draw gave {first.lot[:8]} vs {second.lot[:8]} (lower first)") in first.tie_break
+            f"round's seeded draw gave {first.lot} vs {second.lot} (lower first)") in first.tie_break
     assert first.tie_break.startswith("tied on total 45.00 with ")
 
 
