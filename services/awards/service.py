@@ -77,6 +77,8 @@ def for_reader(actor: dict, answer: dict) -> dict:
     beside it would be the whole ID number of anybody they could name by person key.
     """
     return answer if (actor or {}).get("role") in ID_READERS else without_masked_id(answer)
+
+
 RANKING_RULES = 2  # bump when the ranked rows change shape or order: open rounds ranked before are re-ranked
 SYNC_RANK_LIMIT = 5000  # rounds over more people than this are ranked by the timer, not in the request
 MAX_PER_PAGE = 200
@@ -635,7 +637,8 @@ class AwardsService(OutboxPublisher):
                "i": person.get("industry"), "d": person.get("district"), "sk": person.get("skills") or [],
                "t": doc["total"], "s": doc["score"], "b": doc["best"], "y": doc["latest_year"],
                "tb": list(tie_evidence(policy, data.get("achievements") or (), rnd["year"])),
-               "lot": draw_lot(lot_seed(rnd), key), "ok": doc["eligible"], "nom": (nomination or {}).get("channel"), "st": (nomination or {}).get("status")}
+               "lot": draw_lot(lot_seed(rnd), key), "ok": doc["eligible"],
+               "nom": (nomination or {}).get("channel"), "st": (nomination or {}).get("status")}
         if reasons:
             row["r"] = [r.code for r in reasons]
         return doc, row
