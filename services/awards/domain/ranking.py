@@ -42,6 +42,8 @@ class Criterion:
 
 
 def _field(item: Any, name: str) -> Any:
+    if type(item) is dict:  # the stored records (the hot path: every person of a round)
+        return item.get(name)
     return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
 
 
