@@ -6,6 +6,7 @@ from any other schema, so services share tiers, levels and event base fields wit
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,3 +63,41 @@ def validate(instance, schema_path: str | Path, what: str = "payload") -> None:
     problems = schema_problems(instance, schema_path)
     if problems:
         raise ServiceError("VALIDATION_FAILED", f"{what} does not match its schema", problems)
+
+
+#: What no text we store may hold: C0 controls except tab, line feed and carriage return, DEL and
+#: the C1 controls, lone surrogates (half of a UTF-16 pair: not a character) and U+FFFE/U+FFFF.
+#: XML 1.0 cannot carry most of them, so one stored name would break every XLSX export.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def character_problem(text: str) -> str | None:
+    """Why ``text`` cannot be accepted, or ``None`` when every character is allowed."""
+    found = FORBIDDEN_CHARACTERS.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        return f"holds a lone surrogate U+{code:04X} at position {found.start()}, which is not a character"
+    return f"holds the control character U+{code:04X} at position {found.start()}, which is not allowed in text"
+
+
+def text_problems(value, path: str = "") -> list[dict]:
+    """A ``detail`` for every string (keys too) under ``value`` that holds a forbidden character."""
+    if isinstance(value, str):
+        problem = character_problem(value)
+        return [detail(path or "/", problem)] if problem else []
+    problems: list[dict] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}/{_escape_pointer(key)}"
+            problem = character_problem(key)
+            problems += [detail(where, "the field name " + problem)] if problem else text_problems(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problems += text_problems(item, f"{path}/{index}")
+    return problems
+
+
+def _escape_pointer(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")

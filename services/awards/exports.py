@@ -1,10 +1,7 @@
 """Ranked lists and committee decisions as CSV (UTF-8 with BOM, opens in Excel) or XLSX, Chinese headers."""
 from __future__ import annotations
 
-import csv
-import io
-
-import openpyxl
+from shared import exports
 
 NOMINEE_COLUMNS = (
     ("position", "排名"), ("person_key", "人员标识"), ("masked_id", "身份证号(脱敏)"), ("name", "姓名"),
@@ -36,19 +33,8 @@ def nominee_table(items: list[dict]) -> tuple[list[str], list[list]]:
 
 
 def to_csv(headers: list[str], rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    return exports.to_csv([headers, *rows])
 
 
 def to_xlsx(headers: list[str], rows: list[list], title: str = "名单") -> bytes:
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([str(v) if not isinstance(v, (int, float)) else v for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return exports.to_xlsx([headers, *rows], title)

@@ -14,14 +14,12 @@ the level's name (高级技师, 技师, 高级工, 中级工, 初级工); titles
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 from typing import Any
 
-import openpyxl
-
 from services.awards.domain.policy import Policy
+from shared.spreadsheets import Limits, UnreadableSpreadsheet, decode_text, is_xlsx, read_csv, read_workbook
 
 PROFILE_FIELDS = ("name", "masked_id", "employer", "industry", "district", "union_member", "front_line",
                   "current_level", "years_of_service", "titles", "innovation_awards", "patents", "apprentices",
@@ -238,28 +236,18 @@ def clean_profile(data: dict, policy: Policy) -> tuple[dict, list[tuple[str, str
 
 
 def _grid(content: bytes, hint: str) -> list[list[Any]]:
-    if content.startswith(b"PK\x03\x04") or "spreadsheetml" in hint or hint.lower().endswith(".xlsx"):
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:
-            raise ValueError("the file is not a readable .xlsx workbook")
-        try:
-            sheet = book.worksheets[0]
-            sheet.reset_dimensions()
-            return [list(row) for _, row in zip(range(MAX_ROWS + 2), sheet.iter_rows(values_only=True))]
-        finally:
-            book.close()
+    limits = Limits(max_rows=MAX_ROWS + 100, max_columns=100)
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise ValueError("old .xls workbooks are not read; save the sheet as .xlsx or CSV (UTF-8)")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError("the CSV file is neither UTF-8 nor GB18030 text")
-    return [row for row in csv.reader(io.StringIO(text))]
+    try:
+        if is_xlsx(content, hint):
+            book = read_workbook(content, limits=limits, first_sheet_only=True)
+            return [list(row) for row in book.worksheets[0].rows] if book.worksheets else []
+        return [list(row) for row in read_csv(decode_text(content), limits=limits)]
+    except UnreadableSpreadsheet as exc:
+        raise ValueError(exc.reason if not is_xlsx(content, hint) else "the file is not a readable .xlsx workbook")
+    except csv.Error as exc:
+        raise ValueError(f"the CSV file could not be read: {exc}")
 
 
 def _problem(row: int | None, column: str | None, problem: str) -> dict:

@@ -1,14 +1,10 @@
 """Results tables as CSV (UTF-8 with BOM, so Excel reads the Chinese headers) or XLSX."""
 from __future__ import annotations
 
-import csv
-import io
-
-from openpyxl import Workbook
+from shared import exports
 
 FORMATS = ("csv", "xlsx")
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MIMETYPES = {"csv": exports.CSV_MIMETYPE, "xlsx": exports.XLSX_MIMETYPE}
 MEDALS = {"gold": "金牌 Gold", "silver": "银牌 Silver", "bronze": "铜牌 Bronze"}
 
 
@@ -29,17 +25,9 @@ def table(answer: dict, letters: list[str]) -> list[list]:
 def render(fmt: str, answer: dict, letters: list[str]) -> tuple[bytes, str]:
     rows = table(answer, letters)
     if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerows(rows)
-        return ("\ufeff" + out.getvalue()).encode("utf-8"), MIMETYPES["csv"]
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "成绩 Results" if answer["final"] else "暂定成绩 Provisional"
-    for row in rows:
-        sheet.append([_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), MIMETYPES["xlsx"]
+        return exports.to_csv(rows), MIMETYPES["csv"]
+    title = "成绩 Results" if answer["final"] else "暂定成绩 Provisional"
+    return exports.to_xlsx(([_cell(v) for v in row] for row in rows), title), MIMETYPES["xlsx"]
 
 
 def _cell(value):

@@ -18,13 +18,12 @@ how to fix it; an integer cell is accepted only if the number then passes the ch
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping
 
-import openpyxl
+from shared.spreadsheets import Limits, UnreadableSpreadsheet, decode_text, read_csv, read_workbook
 
 from .contestant import Contestant, Delegation
 from .errors import Code, RowProblem, sort_problems
@@ -128,33 +127,31 @@ def _file_problem(message: str) -> RowProblem:
 
 def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[tuple[int, list[Any]]] | None, list[RowProblem]]:
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises zip, XML and its own errors for a broken file
+        book = read_workbook(content, limits=_limits(max_rows), first_sheet_only=True)
+    except UnreadableSpreadsheet:
         return None, [_file_problem("the file is not a readable .xlsx workbook")]
-    try:
-        if not workbook.worksheets:
-            return None, [_file_problem("the workbook has no sheet")]
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers store a wrong sheet size; read what is there
-        grid = _take(enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1), max_rows)
-    except Exception:
-        return None, [_file_problem("the first sheet of the workbook could not be read")]
-    finally:
-        workbook.close()
-    return grid, []
+    if not book.worksheets:
+        return None, [_file_problem("the workbook has no sheet")]
+    return _take(enumerate(book.worksheets[0].rows, start=1), max_rows), []
 
 
 def _read_csv(content: bytes, max_rows: int) -> tuple[list[tuple[int, list[Any]]] | None, list[RowProblem]]:
-    text = _decode(content)
-    if text is None:
-        return None, [_file_problem("the CSV file is neither UTF-8 nor GB18030 text")]
+    try:
+        text = decode_text(content)
+    except UnreadableSpreadsheet as exc:
+        return None, [_file_problem(exc.reason)]
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first_line.count)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _take(enumerate(records, start=1), max_rows), []
+        records = read_csv(text, limits=_limits(max_rows), delimiter=delimiter)
     except csv.Error as exc:
         return None, [_file_problem(f"the CSV file could not be read: {exc}")]
+    return _take(enumerate(records, start=1), max_rows), []
+
+
+def _limits(max_rows: int) -> Limits:
+    """Room for the header, blank rows between data rows, and one row too many to report."""
+    return Limits(max_rows=2 * max_rows + 100, max_columns=100)
 
 
 def _take(numbered_rows: Iterable[tuple[int, Iterable[Any]]],
@@ -169,18 +166,6 @@ def _take(numbered_rows: Iterable[tuple[int, Iterable[Any]]],
         if filled > max_rows + 1:
             break
     return grid
-
-
-def _decode(content: bytes) -> str | None:
-    """UTF-16 with BOM (Excel's "Unicode text"), UTF-8 with or without BOM, else GB18030
-    (what Excel on Chinese Windows writes for "CSV")."""
-    encodings = ("utf-16",) if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ()
-    for encoding in (*encodings, "utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 # ----------------------------------------------------------------------------------- headers

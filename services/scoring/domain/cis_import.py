@@ -44,11 +44,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from io import BytesIO
 from typing import Any, Callable, Iterable
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+
+from shared.spreadsheets import Limits, UnreadableSpreadsheet, read_workbook
 
 from .errors import Problem, SchemeInvalid
 from .measurement import Measurement, MeasurementError, measurement_from_cis
@@ -173,11 +173,15 @@ class SchemeImport:
 
 
 def load_workbook_bytes(content: bytes) -> Any:
-    """The uploaded workbook (formulas as text); the only place uploaded bytes are opened."""
+    """The uploaded workbook (formulas as text); the only place uploaded bytes are opened.
+
+    Read by the shared safe reader (``shared.spreadsheets``): archive limits before parsing,
+    streaming with row and column caps, off the event loop.
+    """
     try:
-        return load_workbook(BytesIO(content), data_only=False)
-    except Exception as exc:  # noqa: BLE001 - any failure to read untrusted bytes means "not a workbook"
-        raise SchemeInvalid([Problem("file", f"not a readable .xlsx workbook ({type(exc).__name__})")]) from None
+        return read_workbook(content, data_only=False, limits=Limits(max_rows=MAX_ROWS, max_columns=256))
+    except UnreadableSpreadsheet as exc:
+        raise SchemeInvalid([Problem("file", f"not a readable .xlsx workbook ({exc.reason})")]) from None
 
 
 def sheet_values(worksheet: Any) -> Sheet:
