@@ -26,7 +26,8 @@ HTTP_STATUS = {
     "UNSUPPORTED_MEDIA_TYPE": 415,
     "PAYLOAD_TOO_LARGE": 413,
     "TOO_MANY_REQUESTS": 429,
-    "UNAVAILABLE": 503,
+    "INTERNAL_ERROR": 500,  # a fault of ours; the body carries a correlation id
+    "UNAVAILABLE": 503,  # a backend (or its database) is down or not answering: retry later
 }
 
 

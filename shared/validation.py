@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
@@ -18,6 +18,16 @@ from shared.errors import ServiceError, detail
 
 SHARED_SCHEMAS = Path(__file__).resolve().parent / "schemas"
 FORMAT_CHECKER = FormatChecker()
+
+
+def _whole_number(checker, instance) -> bool:
+    """JSON Schema counts 5.0 as an integer; a count or a level sent as 5.0 is a client's mistake."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+#: Draft 2020-12 where ``integer`` means an integer in the document, not any number with no fraction.
+StrictValidator = validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _whole_number))
 
 
 @lru_cache(maxsize=None)
@@ -39,7 +49,7 @@ def shared_registry() -> Registry:
 
 @lru_cache(maxsize=None)
 def validator(path: str) -> Draft202012Validator:
-    return Draft202012Validator(load_schema(path), registry=shared_registry(), format_checker=FORMAT_CHECKER)
+    return StrictValidator(load_schema(path), registry=shared_registry(), format_checker=FORMAT_CHECKER)
 
 
 def pointer(error: ValidationError) -> str:

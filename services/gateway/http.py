@@ -2,25 +2,53 @@
 
 One nameko ``@http`` entrypoint takes every ``/api/v1/...`` request and dispatches it through a
 werkzeug ``Map`` built from the route tables, so unknown paths, wrong methods, malformed JSON, bad
-tokens and service refusals all leave in the same envelope and nothing ever answers 500 with a trace.
+tokens and service refusals all leave in the same envelope; ``EnvelopeWebServer`` gives paths the
+entrypoint cannot even match (outside ``/api/v1``, or holding a line break) the same envelope.
+A fault of ours is a 500 with a correlation id in the body and the log, never a trace.
+
+Bodies are read as the client sent them, chunked included, up to ``MAX_BODY_BYTES``. JSON bodies
+are checked beyond syntax before any handler sees them: nesting depth, integers a database can
+hold, no NaN/Infinity, and no control character or lone surrogate in any string (each named by
+its JSON pointer). Declared query parameters are checked against ``QUERY_PARAMETERS``.
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from shared.errors import ServiceError, error_envelope
+from shared.errors import ServiceError, detail, error_envelope
+from shared.validation import character_problem, text_problems
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 20 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+INT64 = 2 ** 63  # what MongoDB stores as an integer
+MAX_QUERY_TEXT = 200
+
+#: The query parameters the routes declare, by name, as OpenAPI schemas (string values on the wire).
+QUERY_PARAMETERS: dict[str, dict] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100_000},
+    "page": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+    "version": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+    "format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+    "include_withdrawn": {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]},
+    "status": {"type": "string", "enum": ["draft", "open", "closed"]},
+}
+_INTEGER_TEXT = re.compile(r"^-?[0-9]{1,19}$")
 
 
 @dataclass(frozen=True)
@@ -35,7 +63,7 @@ class Route:
     tag: str
     request_schema: str | None = None  # file path of the JSON Schema of the body, for OpenAPI
     body: str = "json"  # json | file | none
-    success: int = 200
+    success: int | tuple[int, ...] = 200  # every status the operation answers with when it works
     query: tuple[str, ...] = ()
     scope: str = ""  # the object-level rule on top of the roles, e.g. "the competition's organisers"
 
@@ -68,7 +96,7 @@ class Call:
     request: Request
     params: dict
     user: dict | None = None
-    _json: Any = field(default=None, init=False)
+    _json: dict = field(default_factory=dict, init=False)
 
     @property
     def actor(self) -> dict:
@@ -76,32 +104,130 @@ class Call:
 
     @property
     def query(self) -> dict:
-        return self.request.args.to_dict()
+        """The query string, each declared parameter checked against ``QUERY_PARAMETERS``."""
+        values = self.request.args.to_dict()
+        check_query(values)
+        return values
 
-    def json(self) -> Any:
-        if self._json is None:
-            self._json = parse_json_body(self.request)
-        return self._json
+    def json(self, parse_float: Callable[[str], Any] = Decimal) -> Any:
+        """The body as JSON, checked (see the module doc); decimals as ``parse_float`` makes them."""
+        if parse_float not in self._json:
+            self._json[parse_float] = parse_json_body(self.request, parse_float)
+        return self._json[parse_float]
 
     def file(self) -> tuple[bytes, str]:
         """The raw body and its content type (CSV or XLSX uploads)."""
-        data = self.request.get_data(cache=True)
+        data = read_body(self.request)
         if not data:
             raise ServiceError("MALFORMED_REQUEST", "the request body is empty; send the file as the body")
         return data, self.request.mimetype or ""
 
 
-def parse_json_body(request: Request) -> Any:
-    raw = request.get_data(cache=True)
+class GatewayRequest(Request):
+    """A request whose body is refused (not cut short) past ``MAX_BODY_BYTES``."""
+
+    max_content_length = MAX_BODY_BYTES
+
+
+def read_body(request: Request) -> bytes:
+    """The whole body (chunked too), or ``PAYLOAD_TOO_LARGE`` past ``MAX_BODY_BYTES``."""
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise ServiceError("PAYLOAD_TOO_LARGE", f"the body is larger than {MAX_BODY_BYTES} bytes",
+                           [detail("/", f"at most {MAX_BODY_BYTES} bytes")])
+
+
+class _OutOfRange:
+    """Stands in for a number JSON allows but we cannot hold, so the walk can name where it was."""
+
+    def __init__(self, text: str, why: str):
+        self.text, self.why = text, why
+
+
+def _integer(text: str) -> int | _OutOfRange:
+    if len(text.lstrip("-")) > 19 or not -INT64 <= int(text) < INT64:
+        return _OutOfRange(text, f"the integer {text[:20]}{'...' if len(text) > 20 else ''} "
+                                 f"({len(text.lstrip('-'))} digits) is out of range; integers are 64-bit")
+    return int(text)
+
+
+def _constant(text: str) -> _OutOfRange:
+    return _OutOfRange(text, f"{text} is not a number JSON allows")
+
+
+def parse_json_body(request: Request, parse_float: Callable[[str], Any] = Decimal) -> Any:
+    raw = read_body(request)
     if not raw.strip():
         raise ServiceError("MALFORMED_REQUEST", "the request body is empty; a JSON document was expected")
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal)
+        document = json.loads(raw.decode("utf-8"), parse_float=parse_float, parse_int=_integer,
+                              parse_constant=_constant)
     except UnicodeDecodeError:
         raise ServiceError("MALFORMED_REQUEST", "the body is not UTF-8 text")
     except json.JSONDecodeError as exc:
         raise ServiceError("MALFORMED_REQUEST", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                            [{"path": "/", "problem": exc.msg}])
+    except RecursionError:
+        raise _too_deep("/")
+    check_json_values(document)
+    return document
+
+
+def _too_deep(path: str) -> ServiceError:
+    return ServiceError("MALFORMED_REQUEST", f"the JSON document is nested more than {MAX_JSON_DEPTH} levels deep",
+                        [detail(path, f"nested more than {MAX_JSON_DEPTH} levels deep")])
+
+
+def check_json_values(document: Any) -> None:
+    """Refuse too deep nesting, numbers out of range and forbidden characters, naming each place."""
+    problems: list[dict] = []
+    stack: list[tuple[str, Any, int]] = [("", document, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep(path)
+        if isinstance(value, _OutOfRange):
+            problems.append(detail(path or "/", value.why))
+        elif isinstance(value, dict):
+            stack.extend((f"{path}/{_pointer(k)}", v, depth + 1) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}/{i}", v, depth + 1) for i, v in reversed(list(enumerate(value))))
+    if problems:
+        raise ServiceError("VALIDATION_FAILED", f"{problems[0]['path']}: {problems[0]['problem']}", problems)
+    problems = text_problems(document)
+    if problems:
+        raise ServiceError("VALIDATION_FAILED", f"{problems[0]['path']} {problems[0]['problem']}", problems)
+
+
+def _pointer(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def check_query(values: dict) -> None:
+    """Each declared query parameter is what ``QUERY_PARAMETERS`` says; others are text of sane length."""
+    problems = [detail(f"/query/{name}", problem) for name, value in values.items()
+                if (problem := query_problem(name, value))]
+    if problems:
+        raise ServiceError("VALIDATION_FAILED", f"query parameter {problems[0]['path'][7:]}: {problems[0]['problem']}",
+                           problems)
+
+
+def query_problem(name: str, value: str) -> str | None:
+    schema = QUERY_PARAMETERS.get(name, {"type": "string"})
+    text_problem = character_problem(value)
+    if text_problem:
+        return text_problem
+    if len(value) > MAX_QUERY_TEXT:
+        return f"longer than {MAX_QUERY_TEXT} characters"
+    if "enum" in schema and value not in schema["enum"]:
+        return f"'{value}' is not one of {', '.join(schema['enum'])}"
+    if schema["type"] == "integer":
+        if not _INTEGER_TEXT.match(value):
+            return f"'{value}' is not a whole number"
+        if not schema["minimum"] <= int(value) <= schema["maximum"]:
+            return f"must be {schema['minimum']}..{schema['maximum']}, not {value}"
+    return None
 
 
 def _default(value):
@@ -115,8 +241,24 @@ def json_response(payload: Any, status: int = 200, headers: dict | None = None) 
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
 
+RETRY_AFTER_SECONDS = 5
+
+
 def error_response(error: ServiceError) -> Response:
-    return json_response(error.envelope(), status=error.status)
+    headers = dict(getattr(error, "headers", None) or {})
+    if error.status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return json_response(error.envelope(), status=error.status, headers=headers)
+
+
+class MethodNotAllowedError(ServiceError):
+    """405 with the ``Allow`` header listing what the path does accept (never crosses RPC)."""
+
+    def __init__(self, method: str, path: str, allowed: list[str]):
+        allow = ", ".join(sorted(allowed))
+        super().__init__("METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}; allowed: {allow}",
+                         [detail("/", f"allowed: {allow}")])
+        self.headers = {"Allow": allow}
 
 
 def build_map(routes: list[Route]) -> Map:
@@ -129,12 +271,76 @@ def match(url_map: Map, request: Request) -> tuple[Route, dict]:
     try:
         return adapter.match()
     except MethodNotAllowed as exc:
-        allowed = ", ".join(sorted(exc.valid_methods or []))
-        raise ServiceError("METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.path}; allowed: {allowed}")
+        raise MethodNotAllowedError(request.method, request.path, list(exc.valid_methods or []))
     except NotFound:
-        raise ServiceError("NOT_FOUND", f"no API resource at {request.path}")
+        raise ServiceError("NOT_FOUND", f"no API resource at {request.path!r}")
 
 
-def unexpected_failure(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected failure handling %s %s", request.method, request.path)
-    return json_response(error_envelope("UNAVAILABLE", "the request could not be completed; try again later"), 503)
+def unexpected_failure(request: Request, exc: BaseException, what: str = "unexpected failure") -> Response:
+    """A fault of ours: 500 with a correlation id that finds the logged traceback."""
+    correlation_id = uuid.uuid4().hex
+    log.error("%s handling %s %r [correlation_id=%s]", what, request.method, request.path, correlation_id,
+              exc_info=(type(exc), exc, exc.__traceback__))
+    envelope = error_envelope("INTERNAL_ERROR", f"the request failed on our side; quote correlation id {correlation_id}",
+                              [detail("/", "internal error")])
+    envelope["error"]["correlation_id"] = correlation_id
+    return json_response(envelope, 500, headers={"X-Correlation-Id": correlation_id})
+
+
+def http_exception_response(request: Request, exc: HTTPException) -> Response:
+    """werkzeug's own refusals (no route, wrong method, too large) in the envelope."""
+    if isinstance(exc, MethodNotAllowed):
+        return error_response(MethodNotAllowedError(request.method, request.path, list(exc.valid_methods or [])))
+    if isinstance(exc, RequestEntityTooLarge):
+        return error_response(ServiceError("PAYLOAD_TOO_LARGE", f"the body is larger than {MAX_BODY_BYTES} bytes"))
+    if isinstance(exc, NotFound):
+        return error_response(ServiceError("NOT_FOUND", f"no API resource at {request.path!r}; the API is under "
+                                                        f"{API_PREFIX}/"))
+    return error_response(ServiceError("MALFORMED_REQUEST", exc.description or exc.name))
+
+
+class EnvelopeWsgiApp(WsgiApp):
+    """nameko's WSGI app with ``GatewayRequest``, chunked bodies read, and every refusal of its own
+    in the envelope."""
+
+    def __call__(self, environ, start_response):
+        request = GatewayRequest(environ, shallow=True)
+        try:
+            read_chunked_body(environ)
+            provider, values = self.url_map.bind_to_environ(environ).match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = http_exception_response(request, exc)
+        except ServiceError as error:
+            response = error_response(error)
+        return response(environ, start_response)
+
+
+def read_chunked_body(environ: dict) -> None:
+    """Read a body sent without a Content-Length (``Transfer-Encoding: chunked``) up to
+    ``MAX_BODY_BYTES`` and present it as an ordinary one: werkzeug reads such a body as empty
+    unless the server vouches for the stream's end, which eventlet's server does not say."""
+    if environ.get("CONTENT_LENGTH") or environ.get("HTTP_TRANSFER_ENCODING", "").lower() != "chunked":
+        return
+    body = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise ServiceError("PAYLOAD_TOO_LARGE", f"the body is larger than {MAX_BODY_BYTES} bytes",
+                           [detail("/", f"at most {MAX_BODY_BYTES} bytes")])
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    del environ["HTTP_TRANSFER_ENCODING"]
+
+
+class EnvelopeWebServer(WebServer):
+    def get_wsgi_app(self):
+        return EnvelopeWsgiApp(self)
+
+
+class ApiEntrypoint(HttpRequestHandler):
+    """nameko's ``@http`` served by ``EnvelopeWebServer``."""
+
+    server = EnvelopeWebServer()
+
+
+api_entrypoint = ApiEntrypoint.decorator

@@ -8,11 +8,10 @@ from nameko.dependency_providers import Config
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request
 
 from services.gateway import auth
-from services.gateway.http import (API_PREFIX, MAX_BODY_BYTES, Call, build_map, error_response,
+from services.gateway.http import (API_PREFIX, MAX_BODY_BYTES, Call, api_entrypoint, build_map, error_response,
                                    match, unexpected_failure)
 from services.gateway.routes import all_routes
 from shared.db import MongoDatabase, connect_database
@@ -50,18 +49,20 @@ class GatewayService:
     scoring = RpcProxy("scoring")
     awards = RpcProxy("awards")
 
-    @http("GET,POST,PUT,PATCH,DELETE", API_PREFIX + "/<path:path>")
+    @api_entrypoint("GET,POST,PUT,PATCH,DELETE,OPTIONS", API_PREFIX + "/<path:path>")
     def api(self, request: Request, path: str):
+        """Every API request. Refusals leave as their envelope; a backend that is not there (no
+        queue, no answer in time, its database down) is a 503 to retry; any other fault, ours or a
+        backend's, is a 500 with a correlation id (retrying would not help, and must not hide it)."""
         try:
             return self._dispatch(request)
         except ServiceError as error:
             return error_response(error)
         except (UnknownService, eventlet.Timeout) as exc:
-            log.warning("backend unavailable for %s %s: %r", request.method, request.path, exc)
+            log.warning("backend unavailable for %s %r: %r", request.method, request.path, exc)
             return error_response(ServiceError("UNAVAILABLE", "a backend service is not answering; try again shortly"))
         except RemoteError as exc:
-            log.error("backend failed on %s %s: %s", request.method, request.path, exc)
-            return error_response(ServiceError("UNAVAILABLE", "a backend service failed to complete the request"))
+            return unexpected_failure(request, exc, f"backend fault {exc.exc_type}")
         except Exception as exc:
             return unexpected_failure(request, exc)
 

@@ -96,7 +96,7 @@ def rid() -> str:
 
 
 def marked_competition(organiser_api, make_user, contestants: int = 4, judges: int = 3, team_size: int = 1,
-                       event: str | None = None, scheme: dict | None = None) -> dict:
+                       event: str | None = None, scheme: dict | None = None, names: list[str] | None = None) -> dict:
     """A competition with registration closed, judges and a chief expert assigned, scheme uploaded, marking open.
 
     Every contestant works for a different employer; judges work elsewhere. Returns the code, the
@@ -108,7 +108,7 @@ def marked_competition(organiser_api, make_user, contestants: int = 4, judges: i
     people = []
     for i in range(contestants):
         team = {"team": f"T{i // team_size}"} if team_size > 1 else {}
-        people.append(register(organiser_api, code, name=f"选手{i}", employer=f"选手单位{i}-{code}",
+        people.append(register(organiser_api, code, name=names[i] if names else f"选手{i}", employer=f"选手单位{i}-{code}",
                                delegation={"kind": "district", "name": f"区{i % 2}"}, **team))
     judge_apis = [make_user("judge") for _ in range(judges)]
     chief = make_user("chief_expert")

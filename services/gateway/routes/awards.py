@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from functools import partial
 from pathlib import Path
 
@@ -22,8 +21,7 @@ ROUND = "/nominee-rounds/<round_id>"
 
 def _plain_json(call: Call):
     """The body as JSON with ordinary numbers (policy weights are numbers, not decimal strings)."""
-    call.json()  # the gateway's checks: empty body, malformed JSON, not UTF-8
-    return json.loads(call.request.get_data(cache=True).decode("utf-8"))
+    return call.json(parse_float=float)
 
 
 @api("GET", "/honours-policy", EVERYONE, "The current honours policy, or ?version=N", query=("version",))
@@ -36,8 +34,8 @@ def put_policy(call: Call):
     return json_response(call.worker.awards.put_policy(call.actor, _plain_json(call)))
 
 
-@api("POST", "/people", PROFILE_WRITERS, "Create or update a candidate profile",
-     request_schema=str(SCHEMAS / "person_upsert.json"))
+@api("POST", "/people", PROFILE_WRITERS, "Create (201) or update (200) a candidate profile",
+     request_schema=str(SCHEMAS / "person_upsert.json"), success=(200, 201))
 def save_person(call: Call):
     answer = call.worker.awards.save_person(call.actor, call.json())
     return json_response(answer, 201 if answer.get("created") else 200)

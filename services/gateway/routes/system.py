@@ -23,7 +23,8 @@ def _ask_health(proxy) -> dict:
         return {"status": "down", "problem": type(exc).__name__}
 
 
-@api("GET", "/health", None, "Health of each service, its broker connection and its database")
+@api("GET", "/health", None, "Health of each service, its broker connection and its database (503: degraded)",
+     success=(200, 503))
 def health(call: Call):
     pool = eventlet.GreenPool()
     answers = dict(zip(BACKENDS, pool.imap(lambda name: _ask_health(getattr(call.worker, name)), BACKENDS)))
