@@ -66,6 +66,7 @@ class Route:
     success: int | tuple[int, ...] = 200  # every status the operation answers with when it works
     query: tuple[str, ...] = ()
     scope: str = ""  # the object-level rule on top of the roles, e.g. "the competition's organisers"
+    refusals: tuple[int, ...] = ()  # statuses beyond the usual ones this operation may answer (for OpenAPI)
 
     @property
     def endpoint(self) -> str:

@@ -38,6 +38,7 @@ ALWAYS = {"400": "malformed request", "404": "no such resource", "405": "method 
           "500": "a fault of ours; the body carries a correlation id", "503": "a backend is down; retry (Retry-After)"}
 WITH_BODY = {"413": "body too large", "415": "unsupported media type"}
 WITH_TOKEN = {"401": "no token, or a bad or expired one", "403": "the role or the caller may not do this"}
+OTHER = {"401": "not signed in: unknown username or wrong password", "429": "too many attempts; see Retry-After"}
 
 
 def _local_refs(schema: Any) -> Any:
@@ -65,7 +66,8 @@ def _responses(route) -> dict:
     body = EXPORT_BODY if "format" in route.query else JSON_BODY
     responses = {str(status): {"description": "the answer", "content": body} for status in successes}
     refusals = {**ALWAYS, **(WITH_BODY if route.body != "none" and route.method in ("POST", "PUT", "PATCH") else {}),
-                **(WITH_TOKEN if route.roles is not None else {})}
+                **(WITH_TOKEN if route.roles is not None else {}),
+                **{str(status): OTHER.get(str(status), "refused") for status in route.refusals}}
     for status, description in refusals.items():
         responses.setdefault(status, {**ERROR_REF, "description": description})
     return dict(sorted(responses.items()))

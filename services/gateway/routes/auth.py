@@ -37,7 +37,7 @@ def _throttled(error: auth.SignInThrottled):
 
 @api("POST", "/auth/tokens", None, "Sign in: exchange username and password for a bearer token "
      "(429 with Retry-After after repeated failures for the account or from the address)",
-     request_schema=str(SCHEMAS / "token_request.json"), success=201)
+     request_schema=str(SCHEMAS / "token_request.json"), success=201, refusals=(401, 429))
 def create_token(call: Call):
     body = call.json()
     validate(body, SCHEMAS / "token_request.json", "sign-in request")
