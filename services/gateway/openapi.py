@@ -37,6 +37,8 @@ ALWAYS = {"400": "malformed request", "404": "no such resource", "405": "method 
           "409": "conflicts with the current state", "422": "invalid input, every problem listed",
           "500": "a fault of ours; the body carries a correlation id", "503": "a backend is down; retry (Retry-After)"}
 WITH_BODY = {"413": "body too large", "415": "unsupported media type"}
+#: Answered by the HTTP server itself before the API sees the request: no body.
+URI_TOO_LONG = {"414": {"description": "the request line is longer than 8 KB; refused by the HTTP server, empty body"}}
 WITH_TOKEN = {"401": "no token, or a bad or expired one", "403": "the role or the caller may not do this"}
 OTHER = {"401": "not signed in: unknown username or wrong password", "429": "too many attempts; see Retry-After"}
 
@@ -65,6 +67,7 @@ def _responses(route) -> dict:
     successes = route.success if isinstance(route.success, tuple) else (route.success,)
     body = EXPORT_BODY if "format" in route.query else JSON_BODY
     responses = {str(status): {"description": "the answer", "content": body} for status in successes}
+    responses.update(URI_TOO_LONG)
     refusals = {**ALWAYS, **(WITH_BODY if route.body != "none" and route.method in ("POST", "PUT", "PATCH") else {}),
                 **(WITH_TOKEN if route.roles is not None else {}),
                 **{str(status): OTHER.get(str(status), "refused") for status in route.refusals}}

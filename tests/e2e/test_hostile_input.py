@@ -13,14 +13,13 @@ import zipfile
 import eventlet
 import pytest
 import requests
-from eventlet import patcher
 from nameko.runners import ServiceRunner
 from openpyxl import Workbook, load_workbook
 
-from shared import spreadsheets
 from tests.conftest import free_port, private_vhost
 from tests.e2e.awards_fixtures import key, profile
 from tests.e2e.helpers import assert_error, competition_payload, open_competition, person
+from tests.unit.shared.parse_hold import HeldParse
 
 FORMULA = '=HYPERLINK("http://x","click")'
 
@@ -225,20 +224,8 @@ def test_control_characters_in_an_imported_roster_are_refused_naming_the_cell(or
 
 
 def test_an_import_being_parsed_does_not_stop_the_service_answering(organiser_api, monkeypatch):
-    """The parse is held on a real OS event until another call to the same service has been
-    answered: only a parse off the event loop lets that call through. On the loop, the other call
-    would wait until the parse gave up, and the order below would be reversed."""
-    threading = patcher.original("threading")
-    other_answered = threading.Event()
-    order = []
-    parse = spreadsheets._read_workbook
-
-    def held_parse(*args):
-        other_answered.wait(timeout=20)
-        order.append("import parsed")
-        return parse(*args)
-
-    monkeypatch.setattr(spreadsheets, "_read_workbook", held_parse)
+    """While registration parses a roster (held mid-parse), registration answers another call."""
+    hold = HeldParse(monkeypatch)
     code = open_competition(organiser_api)["code"]
     book = Workbook()
     book.active.append(["姓名", "性别", "出生日期", "身份证号"])
@@ -247,14 +234,11 @@ def test_an_import_being_parsed_does_not_stop_the_service_answering(organiser_ap
     book.save(data)
     upload = eventlet.spawn(organiser_api.post, f"/competitions/{code}/contestants/import", data=data.getvalue(),
                             headers={"Content-Type": XLSX})
-    while not order and not upload.dead and spreadsheets._read_workbook is held_parse:
-        reply = organiser_api.get(f"/competitions/{code}")
-        if reply.status_code == 200:
-            order.append("other answered")
-            other_answered.set()
-            break
+    hold.wait_until_parsing()
+    other = organiser_api.get(f"/competitions/{code}")
+    hold.release(f"other answered {other.status_code}")
     assert upload.wait().status_code == 201
-    assert order == ["other answered", "import parsed"]
+    assert hold.order == ["other answered 200", "parse finished"]
 
 
 def exported_names(reply) -> list[str]:

@@ -7,16 +7,15 @@ import zipfile
 
 import eventlet
 import pytest
-from eventlet import patcher
 from openpyxl import Workbook
 
 from services.awards.domain.policy import load_default_policy
 from services.awards.profiles import parse_profiles
 from services.registration.domain.roster_import import parse_roster
 from services.scoring.domain.cis_import import parse_cis_xlsx
-from shared import spreadsheets
 from shared.errors import ServiceError
 from shared.spreadsheets import Limits, UnreadableSpreadsheet, check_archive, read_csv, read_workbook
+from tests.unit.shared.parse_hold import HeldParse
 
 SHEET = "xl/worksheets/sheet1.xml"
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?><worksheet '
@@ -152,27 +151,10 @@ def test_every_importer_refuses_control_characters_in_csv_and_xlsx():
 # ------------------------------------------------------------------ the hub keeps running
 
 def test_parsing_runs_off_the_event_loop_so_other_work_is_answered_meanwhile(monkeypatch):
-    """The parse is held (on a real OS event) until a green thread has run: that can only happen
-    if the parse does not hold the event loop. Were it on the loop, the green thread would run only
-    after the parse gave up waiting, and the order would be reversed."""
-    threading = patcher.original("threading")
-    other_answered = threading.Event()
-    order = []
-    parse = spreadsheets._read_workbook
-
-    def held_parse(*args):
-        other_answered.wait(timeout=20)
-        order.append("parse finished")
-        return parse(*args)
-
-    def other_call():
-        order.append("other answered")
-        other_answered.set()
-
-    monkeypatch.setattr(spreadsheets, "_read_workbook", held_parse)
+    hold = HeldParse(monkeypatch)
     importer = eventlet.spawn(read_workbook, workbook_bytes())
-    eventlet.sleep(0)  # the import starts first
-    eventlet.spawn(other_call)
+    hold.wait_until_parsing()
+    eventlet.spawn(hold.release, "other answered")
     book = importer.wait()
-    assert order == ["other answered", "parse finished"]
+    assert hold.order == ["other answered", "parse finished"]
     assert book.worksheets[0].rows[1] == ("张三", "男")
