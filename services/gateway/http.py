@@ -105,10 +105,8 @@ class Call:
 
     @property
     def query(self) -> dict:
-        """The query string, each declared parameter checked against ``QUERY_PARAMETERS``."""
-        values = self.request.args.to_dict()
-        check_query(values)
-        return values
+        """The query string (checked against the route's declared parameters when it was matched)."""
+        return self.request.args.to_dict()
 
     def json(self, parse_float: Callable[[str], Any] = Decimal) -> Any:
         """The body as JSON, checked (see the module doc); decimals as ``parse_float`` makes them."""
@@ -205,10 +203,18 @@ def _pointer(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def check_query(values: dict) -> None:
-    """Each declared query parameter is what ``QUERY_PARAMETERS`` says; others are text of sane length."""
-    problems = [detail(f"/query/{name}", problem) for name, value in values.items()
-                if (problem := query_problem(name, value))]
+def check_query(route: "Route", args) -> None:
+    """The query holds only ``route``'s declared parameters, each once and as ``QUERY_PARAMETERS`` says."""
+    problems = []
+    for name in args:
+        values = args.getlist(name)
+        if name not in route.query:
+            takes = ", ".join(route.query) if route.query else "none"
+            problems.append(detail(f"/query/{name}", f"unknown query parameter; this operation takes: {takes}"))
+        elif len(values) > 1:
+            problems.append(detail(f"/query/{name}", "given more than once"))
+        elif problem := query_problem(name, values[0]):
+            problems.append(detail(f"/query/{name}", problem))
     if problems:
         raise ServiceError("VALIDATION_FAILED", f"query parameter {problems[0]['path'][7:]}: {problems[0]['problem']}",
                            problems)
@@ -270,11 +276,13 @@ def build_map(routes: list[Route]) -> Map:
 def match(url_map: Map, request: Request) -> tuple[Route, dict]:
     adapter = url_map.bind_to_environ(request.environ)
     try:
-        return adapter.match()
+        route, params = adapter.match()
     except MethodNotAllowed as exc:
         raise MethodNotAllowedError(request.method, request.path, list(exc.valid_methods or []))
     except NotFound:
         raise ServiceError("NOT_FOUND", f"no API resource at {request.path!r}")
+    check_query(route, request.args)
+    return route, params
 
 
 def unexpected_failure(request: Request, exc: BaseException, what: str = "unexpected failure") -> Response:

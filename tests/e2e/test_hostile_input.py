@@ -123,6 +123,13 @@ def test_query_parameters_are_validated_naming_the_parameter(admin_api, organise
     assert detail_paths(error) == {f"/query/{name}"}
 
 
+def test_unknown_and_repeated_query_parameters_are_refused(admin_api):
+    error = assert_error(admin_api.get("/competitions?stauts=open"), 422, "VALIDATION_FAILED")
+    assert detail_paths(error) == {"/query/stauts"} and "status" in error["details"][0]["problem"]
+    error = assert_error(admin_api.get("/competitions?status=open&status=draft"), 422, "VALIDATION_FAILED")
+    assert error["details"] == [{"path": "/query/status", "problem": "given more than once"}]
+
+
 # ------------------------------------------------------------------- paths and methods
 
 

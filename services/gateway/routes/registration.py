@@ -60,7 +60,8 @@ def register_contestant(call: Call):
 
 
 @api("POST", COMPETITION + "/contestants/import", ORGANISER,
-     "Register contestants from a CSV or XLSX roster (all or nothing)", body="file", success=201, scope=OWNERS)
+     "Register contestants from a CSV or XLSX roster (all or nothing)", body="file", success=201, scope=OWNERS,
+     query=("filename",))
 def import_contestants(call: Call):
     content, content_type = call.file()
     hint = call.query.get("filename") or content_type

@@ -43,7 +43,7 @@ def _body(call: Call):
 
 @api("PUT", COMPETITION + "/marking-scheme", ("organiser",),
      "Upload or replace the marking scheme (JSON, or the CIS 'Marking Scheme Import' .xlsx); frozen once marking opens",
-     body="file", scope=OWNERS)
+     body="file", scope=OWNERS, query=("filename",))
 def put_marking_scheme(call: Call):
     content, content_type = call.file()
     code = call.params["code"]
