@@ -331,3 +331,11 @@ def test_a_backend_that_is_not_running_is_a_503_with_retry_after(test_config, da
     assert_error(reply, 503, "UNAVAILABLE")
     assert reply.headers["Retry-After"].isdigit()
 
+
+
+def test_integer_fields_of_the_honours_policy_refuse_five_point_zero(make_user):
+    committee = make_user("committee")
+    document = committee.get("/honours-policy").json()["document"]
+    document["workflow"]["notice_days_min"] = float(document["workflow"]["notice_days_min"])
+    error = assert_error(committee.put("/honours-policy", json=document), 422, "VALIDATION_FAILED")
+    assert [d["path"] for d in error["details"]] == ["/workflow/notice_days_min"]

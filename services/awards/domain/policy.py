@@ -20,6 +20,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from shared.validation import StrictValidator
+
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 DEFAULT_POLICY_PATH = POLICY_DIR / "default.yaml"
 SCHEMA_PATH = POLICY_DIR / "honours_policy.schema.json"
@@ -58,7 +60,7 @@ def policy_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(policy_schema())
+    return StrictValidator(policy_schema())  # integer fields take integers, not 5.0
 
 
 # ---------------------------------------------------------------------------------------------
