@@ -85,8 +85,17 @@ def _xlsx_cell(sheet, value: Any) -> WriteOnlyCell | None:
         return None
     if isinstance(value, (bool, datetime, date)) or isinstance(value, NUMBERS):
         return WriteOnlyCell(sheet, value=value)
+    return _as_text(WriteOnlyCell(sheet), value)
+
+
+def put_text(sheet, row: int, column: int, value: Any):
+    """Write ``value`` into a cell of an ordinary (styled) openpyxl sheet as text that stays text."""
+    return _as_text(sheet.cell(row, column), value)
+
+
+def _as_text(cell, value: Any):
     text = printable(str(value))
-    cell = WriteOnlyCell(sheet, value=text)
+    cell.value = text
     cell.data_type = "s"  # openpyxl makes any text starting with "=" a formula
     if is_formula_like(text):
         cell.quotePrefix = True  # Excel keeps it text even when the cell is edited

@@ -7,8 +7,10 @@ type of every typed aspect (column J of the aspect points at its row). An explic
 CIS has no column for, goes in a ``Deduction Step`` column beside the block (O), so that
 import → export → import gives the same scheme.
 
-Text from the scheme is always written as a string cell: a description such as ``=HYPERLINK(..)``
-stays text and never becomes a formula. The formulas here are our own (sums and variation).
+Text from the scheme is always written through ``shared.exports.put_text``: a string cell, so a
+description such as ``=HYPERLINK(..)`` stays text and never becomes a formula (with Excel's quote
+prefix), and characters XML cannot hold are replaced. The formulas here are our own (sums and
+variation).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from openpyxl.styles import Alignment, Font
 
 from services.scoring.domain.measurement import measurement_to_cis
 from services.scoring.domain.scheme import Aspect, MarkingScheme
+from shared.exports import XLSX_MIMETYPE, put_text  # text stays text, formula-like text is neutralised
 
 SHEET = "CIS Marking Scheme Import"
 ASPECT_HEADER = (
@@ -30,16 +33,7 @@ ASPECT_HEADER = (
     "Requirement\n(Measurement Only)", "WSOS Section", "Calculation Row \n(Export only)", "Max\nMark",
 )
 STEP_COLUMN = 15
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOLD = Font(bold=True)
-
-
-def put_text(sheet: Any, row: int, column: int, value: str) -> Any:
-    """A string cell that stays a string, whatever it starts with."""
-    cell = sheet.cell(row, column)
-    cell.value = value
-    cell.data_type = "s"
-    return cell
 
 
 def put(sheet: Any, row: int, column: int, value: Any) -> Any:

@@ -3,12 +3,13 @@ import csv
 import io
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from services.awards import exports as awards_exports
 from services.scoring import export as scoring_export
-from shared.exports import csv_text, is_formula_like, sheet_title, to_csv, to_xlsx
+from shared.exports import csv_text, is_formula_like, put_text, sheet_title, to_csv, to_xlsx
 
+FORMULA_NAME = '=HYPERLINK("http://x","click")'
 HOSTILE = ['=HYPERLINK("http://x","click")', "+1+2", "-2+3", "@SUM(A1:A2)", "\tcmd", "\r=1", "＝1+1"]
 
 
@@ -103,3 +104,26 @@ def test_nominee_xlsx_writes_hostile_names_as_text():
     cells = {h.value: c for h, c in zip(sheet[1], sheet[2])}
     assert cells["姓名"].value == HOSTILE[0] + "\ufffd" and cells["姓名"].data_type == "s"
     assert cells["排名"].value == 1 and cells["排名"].data_type == "n"
+
+
+def test_put_text_keeps_styled_sheets_safe_too():
+    """The CIS scheme export and the marking forms write styled sheets cell by cell through it."""
+    book = Workbook()
+    cell = put_text(book.active, 2, 3, FORMULA_NAME + "\x01")
+    out = io.BytesIO()
+    book.save(out)
+    read = read_xlsx(out.getvalue()).cell(2, 3)
+    assert cell.data_type == "s" and read.value == FORMULA_NAME + "\ufffd" and read.data_type == "s" and read.quotePrefix
+
+
+def test_the_cis_scheme_export_writes_hostile_descriptions_as_text():
+    from services.scoring.cis_export import cis_workbook
+    from services.scoring.domain.scheme import load_scheme
+    from tests.e2e.scoring_fixtures import small_scheme
+
+    scheme = small_scheme()
+    scheme["sub_criteria"][0]["aspects"][0]["description"] = FORMULA_NAME
+    sheet = read_xlsx(cis_workbook(load_scheme(scheme), "=cmd|' /C calc'!A0"))
+    texts = {c.value: c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
+    assert texts[FORMULA_NAME].data_type == "s" and texts[FORMULA_NAME].quotePrefix
+    assert texts["=cmd|' /C calc'!A0"].data_type == "s"
