@@ -44,7 +44,9 @@ QUERY_PARAMETERS: dict[str, dict] = {
     "page": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
     "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
     "version": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-    "format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+    # every format some operation offers; each operation's summary says which it offers, and it
+    # refuses the others with 422
+    "format": {"type": "string", "enum": ["json", "csv", "xlsx", "pdf"]},
     "include_withdrawn": {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]},
     "status": {"type": "string", "enum": ["draft", "open", "closed"]},
 }

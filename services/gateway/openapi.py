@@ -31,7 +31,8 @@ COMMON_REF = "urn:skills:common#"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERROR_REF = {"$ref": "#/components/responses/Error"}
 JSON_BODY = {"application/json": {"schema": {"type": ["object", "array"]}}}
-EXPORT_BODY = {**JSON_BODY, "text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string"}}}
+EXPORT_BODY = {**JSON_BODY, "text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string"}},
+               "application/pdf": {"schema": {"type": "string"}}}
 #: Refusals any operation may give (a path parameter naming nothing, a bad query, a fault, a backend down).
 ALWAYS = {"400": "malformed request", "404": "no such resource", "405": "method not allowed (see Allow)",
           "409": "conflicts with the current state", "422": "invalid input, every problem listed",

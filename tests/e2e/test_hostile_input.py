@@ -113,7 +113,7 @@ def test_integer_fields_in_profiles_refuse_five_point_zero(organiser_api):
     ("/honours-policy", "version=abc", "version"),
     ("/honours-policy", "version=99999999999999999999999", "version"),
     ("/competitions", "status=sideways", "status"),
-    ("/competitions/{code}/results", "format=pdf", "format"),
+    ("/competitions/{code}/results", "format=doc", "format"),
     ("/competitions/{code}/contestants", "include_withdrawn=%01", "include_withdrawn"),
 ])
 def test_query_parameters_are_validated_naming_the_parameter(admin_api, organiser_api, path, query, name):
