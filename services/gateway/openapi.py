@@ -67,7 +67,8 @@ def _query_parameter(name: str) -> dict:
 def _responses(route) -> dict:
     successes = route.success if isinstance(route.success, tuple) else (route.success,)
     body = EXPORT_BODY if "format" in route.query else JSON_BODY
-    responses = {str(status): {"description": "the answer", "content": body} for status in successes}
+    responses = {str(status): {"description": "the answer", "content": body} if status != 204 else
+                 {"description": "done; no body"} for status in successes}
     responses.update(URI_TOO_LONG)
     refusals = {**ALWAYS, **(WITH_BODY if route.body != "none" and route.method in ("POST", "PUT", "PATCH") else {}),
                 **(WITH_TOKEN if route.roles is not None else {}),

@@ -8,11 +8,14 @@ operation) with an admin token and with each other role's token, and checks ever
 a 5xx, a documented status code, content type, headers and body schema, and a 405 with ``Allow``
 for a method an operation does not have.
 """
+import uuid
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from services.gateway.openapi import openapi_document
+from tests.conftest import ADMIN
 
 ROLES = ("admin", "organiser", "judge", "chief_expert", "committee")
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -37,8 +40,23 @@ def config() -> schemathesis.Config:
 
 
 @pytest.fixture(scope="module")
-def tokens(admin_api, make_user) -> dict[str, str]:
-    return {role: admin_api.token if role == "admin" else make_user(role).token for role in ROLES}
+def accounts(admin_api) -> dict[str, dict]:
+    """An account per role for this run only: what it does (signing out, say) touches no other test."""
+    accounts = {"admin": ADMIN}
+    for role in ROLES[1:]:
+        account = {"username": f"contract-{role}-{uuid.uuid4().hex[:6]}", "password": "pw-" + uuid.uuid4().hex}
+        assert admin_api.post("/users", json={**account, "role": role}).status_code == 201
+        accounts[role] = account
+    return accounts
+
+
+@pytest.fixture(scope="module")
+def tokens(accounts, anonymous_api) -> dict[str, str]:
+    return {role: anonymous_api.sign_in(**account).token for role, account in accounts.items()}
+
+
+def signs_out(case) -> bool:
+    return case.method.upper() == "DELETE" and case.path.endswith("/auth/tokens/current")
 
 
 schema = schemathesis.openapi.from_dict(openapi_document(), config=config())
@@ -53,9 +71,9 @@ def contract_test(role: str):
 
     @schema.parametrize()
     @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-    def test(case, tokens, platform):
-        case.call_and_validate(base_url=platform.rsplit("/api/v1", 1)[0],
-                               headers={"Authorization": f"Bearer {tokens[role]}"})
+    def test(case, tokens, accounts, anonymous_api, platform):
+        token = anonymous_api.sign_in(**accounts[role]).token if signs_out(case) else tokens[role]
+        case.call_and_validate(base_url=platform.rsplit("/api/v1", 1)[0], headers={"Authorization": f"Bearer {token}"})
 
     return test
 
