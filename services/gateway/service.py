@@ -11,7 +11,7 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request
 
-from services.gateway import auth
+from services.gateway import auth, console
 from services.gateway.http import (API_PREFIX, MAX_BODY_BYTES, Call, build_map, error_response,
                                    match, unexpected_failure)
 from services.gateway.routes import all_routes
@@ -64,6 +64,14 @@ class GatewayService:
             return error_response(ServiceError("UNAVAILABLE", "a backend service failed to complete the request"))
         except Exception as exc:
             return unexpected_failure(request, exc)
+
+    @http("GET", "/")
+    def console_page(self, request: Request):
+        return console.serve(request, "index.html")
+
+    @http("GET", console.PREFIX + "<path:path>")
+    def console_file(self, request: Request, path: str):
+        return console.serve(request, path)
 
     def _dispatch(self, request: Request):
         if request.content_length and request.content_length > MAX_BODY_BYTES:
