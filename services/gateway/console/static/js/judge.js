@@ -120,15 +120,24 @@ class MarkingForm {
       h("tbody", {}, this.rows.map((row) => h("tr", {},
         h("th", { scope: "row", class: "name" }, row.label),
         this.sub.aspects.map((aspect) => this.cell(row, aspect, frozen))))));
-    const submit = h("button", { type: "button", id: "submit-marks", disabled: this.readOnly, onclick: () => this.submit(submit) },
+    this.banner = h("div");
+    this.actions = h("div", { class: "actions" });
+    this.host.replaceChildren(this.banner, h("div", { class: "grid-wrap" }, table), this.actions);
+    this.refreshChrome();
+  }
+
+  /** The banner and the buttons, which change with every draft; the grid keeps its focus. */
+  refreshChrome() {
+    const frozen = this.readOnly || Boolean(this.state.pending);
+    const drafts = Object.keys(this.state.drafts).length;
+    const submit = h("button", { type: "button", id: "submit-marks", onclick: () => this.submit(submit) },
       this.state.pending ? t("judge.retry") : t("judge.submit"));
-    const discard = h("button", { type: "button", class: "secondary", disabled: frozen || !Object.keys(this.state.drafts).length,
+    const discard = h("button", { type: "button", class: "secondary", disabled: frozen || !drafts,
       onclick: () => { this.state.drafts = {}; this.store.save(this.state); this.render(); } }, t("judge.discard"));
-    const banner = this.readOnly ? h("div", { class: "warning", id: "locked-banner" }, t("judge.locked"))
+    this.banner.replaceChildren(this.readOnly ? h("div", { class: "warning", id: "locked-banner" }, t("judge.locked"))
       : this.state.pending ? h("div", { class: "warning", id: "pending-banner" }, t("judge.pending", { n: this.state.pending.marks.length }))
-        : Object.keys(this.state.drafts).length ? h("div", { class: "warning" }, t("judge.unsaved", { n: Object.keys(this.state.drafts).length })) : null;
-    this.host.replaceChildren(banner || "", h("div", { class: "grid-wrap" }, table),
-      this.readOnly ? "" : h("div", { class: "actions" }, submit, discard));
+        : drafts ? h("div", { class: "warning" }, t("judge.unsaved", { n: drafts })) : "");
+    this.actions.replaceChildren(...(this.readOnly ? [] : [submit, discard]));
   }
 
   header(aspect) {
@@ -147,12 +156,19 @@ class MarkingForm {
     const label = `${row.label} · ${aspect.id}`;
     if (aspect.type === "J") {
       const group = h("div", { class: "scores", role: "group", "aria-label": label });
+      const chosen = h("span", { class: "muted descriptor" });
+      const show = () => {
+        for (const b of group.children) b.setAttribute("aria-pressed", b.value === this.value(key) ? "true" : "false");
+        chosen.textContent = aspect.descriptors?.[this.value(key)] || "";
+        td.classList.toggle("unsaved", key in this.state.drafts);
+      };
       for (const score of ["0", "1", "2", "3"]) {
-        group.append(h("button", { type: "button", disabled: frozen, "aria-pressed": this.value(key) === score ? "true" : "false",
-          title: aspect.descriptors?.[score] || "", "aria-label": `${label}: ${score} ${aspect.descriptors?.[score] || ""}`,
-          onclick: () => { this.setDraft(key, this.value(key) === score ? "" : score); this.render(); } }, score));
+        group.append(h("button", { type: "button", value: score, disabled: frozen, title: aspect.descriptors?.[score] || "",
+          "aria-label": `${label}: ${score} ${aspect.descriptors?.[score] || ""}`,
+          onclick: () => { this.setDraft(key, this.value(key) === score ? "" : score); show(); this.refreshChrome(); } }, score));
       }
-      td.append(group);
+      td.append(group, chosen);
+      show();
     } else {
       const input = h("input", { type: "text", inputMode: "decimal", value: this.value(key), disabled: frozen,
         "aria-label": label, autocomplete: "off" });
@@ -165,7 +181,11 @@ class MarkingForm {
         else input.removeAttribute("aria-invalid");
         return text;
       };
-      input.addEventListener("input", () => { this.setDraft(key, check()); td.classList.toggle("unsaved", key in this.state.drafts); });
+      input.addEventListener("input", () => {
+        this.setDraft(key, check());
+        td.classList.toggle("unsaved", key in this.state.drafts);
+        this.refreshChrome();
+      });
       td.append(input, problem);
       check();
     }

@@ -1,7 +1,7 @@
 // The organiser's pages: competitions, roster upload with every bad row, judges and conflicts, the
 // marking scheme with its problems and WSOS variation, the live progress board, results and exports.
 import { api, enc } from "./api.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import { act, errorBox, field, h, reload, showNotice, svg, table } from "./ui.js";
 
 const TIERS = ["worldskills", "national_class_1", "national_class_2", "municipal_class_1", "municipal_class_2", "enterprise"];
@@ -205,7 +205,7 @@ export function progressBoard(panel, code, extra = () => null) {
             [[String(s.in), String(s.missing), String(s.disputed), String(s.partial)]]),
           extra(s));
       })));
-      stamp.textContent = t("progress.updated", { time: new Date().toLocaleTimeString(), in: p.in, expected: p.expected });
+      stamp.textContent = t("progress.updated", { time: new Date().toLocaleTimeString(lang()), in: p.in, expected: p.expected });
     } catch (error) {
       board.replaceChildren(errorBox(error));
     }
