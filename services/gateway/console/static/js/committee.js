@@ -66,9 +66,9 @@ export async function detail(root, [roundId]) {
     h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: download("csv") }, t("results.csv")),
       h("button", { type: "button", class: "secondary", onclick: download("xlsx") }, t("results.xlsx"))), slot,
     field(t("com.search"), search),
-    h("table", { id: "nominees" }, h("thead", {}, h("tr", {}, [t("com.position"), t("org.name"), t("org.employer"), t("org.masked_id"), t("com.total"), t("com.status"), t("com.decision")].map((x) => h("th", { scope: "col" }, x)))), body),
+    h("table", { id: "nominees" }, h("thead", {}, h("tr", {}, [t("com.position"), t("com.name"), t("org.employer"), t("org.masked_id"), t("com.total"), t("com.status"), t("com.decision")].map((x) => h("th", { scope: "col" }, x)))), body),
     h("h2", {}, t("com.not_ranked", { n: (answer.not_ranked || []).length })),
-    table([t("org.name"), t("com.status"), t("com.reasons")], (answer.not_ranked || []).map((n) => [n.name || n.person_key.slice(0, 12), t(`nstatus.${n.status}`),
+    table([t("com.name"), t("com.status"), t("com.reasons")], (answer.not_ranked || []).map((n) => [n.name || n.person_key.slice(0, 12), t(`nstatus.${n.status}`),
       h("ul", {}, n.reasons.map((r) => h("li", {}, `${r.code}: ${r.message}`)))])));
 }
 
