@@ -69,8 +69,8 @@ def test_organiser_uploads_a_roster_with_a_bad_row_and_sees_it_named(browser, co
     css(browser, "#roster-file").send_keys(str(good_file))
     button(browser, "上传").click()
     text_appears(browser, "#roster-file-result", "已导入 2 名选手")
-    text_appears(browser, "[role=tabpanel]", "好人1")
-    assert len(all_css(browser, "[role=tabpanel] table tbody tr")) == 2
+    text_appears(browser, "#panel", "好人1")
+    assert len(all_css(browser, "#panel table tbody tr")) == 2
     shot(browser, "organiser-roster")
     assert len(api.get(f"/competitions/{code}/contestants").json()["items"]) == 2
 

@@ -68,8 +68,10 @@ export async function detail(root, [roundId]) {
     field(t("com.search"), search),
     h("table", { id: "nominees" }, h("thead", {}, h("tr", {}, [t("com.position"), t("com.name"), t("org.employer"), t("org.masked_id"), t("com.total"), t("com.status"), t("com.decision")].map((x) => h("th", { scope: "col" }, x)))), body),
     h("h2", {}, t("com.not_ranked", { n: (answer.not_ranked || []).length })),
-    table([t("com.name"), t("com.status"), t("com.reasons")], (answer.not_ranked || []).map((n) => [n.name || n.person_key.slice(0, 12), t(`nstatus.${n.status}`),
-      h("ul", {}, n.reasons.map((r) => h("li", {}, `${r.code}: ${r.message}`)))])));
+    h("table", { id: "not-ranked" }, h("thead", {}, h("tr", {}, [t("com.name"), t("com.status"), t("com.reasons")].map((x) => h("th", { scope: "col" }, x)))),
+      h("tbody", {}, (answer.not_ranked || []).map((n) => h("tr", { "data-person": n.person_key },
+        h("td", {}, n.name || n.person_key.slice(0, 12)), h("td", { class: "status" }, t(`nstatus.${n.status}`)),
+        h("td", {}, h("ul", {}, n.reasons.map((r) => h("li", {}, `${r.code}: ${r.message}`)))))))));
 }
 
 function nomineeRows(base, item, cut) {
@@ -78,7 +80,7 @@ function nomineeRows(base, item, cut) {
   const row = h("tr", { class: item.inside_cut_line ? "inside" : "outside", "data-person": item.person_key },
     h("td", { class: "num" }, String(item.position ?? "")), h("td", {}, item.name || "", evidence), h("td", {}, item.employer || ""),
     h("td", {}, item.masked_id || ""), h("td", { class: "num" }, item.total),
-    h("td", {}, t(`nstatus.${item.status}`), h("br"), h("span", { class: `pill ${item.inside_cut_line ? "done" : "disputed"}` }, item.inside_cut_line ? t("com.inside") : t("com.outside"))),
+    h("td", { class: "status" }, t(`nstatus.${item.status}`), h("br"), h("span", { class: `pill ${item.inside_cut_line ? "done" : "disputed"}` }, item.inside_cut_line ? t("com.inside") : t("com.outside"))),
     h("td", {}, decisionForm(base, item)));
   const nodes = [row];
   if (item.position === cut.cut_after) {

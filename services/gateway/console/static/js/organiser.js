@@ -66,10 +66,10 @@ function createForm() {
 export async function detail(root, [code, tab = "overview"], user) {
   const competition = await api.get(`/competitions/${enc(code)}`);
   root.append(h("h1", {}, `${competition.name} (${competition.code})`),
-    h("div", { class: "tabs", role: "tablist" }, TABS.map((name) => h("button", {
-      type: "button", role: "tab", "aria-selected": name === tab ? "true" : "false", id: `tab-${name}`,
-      onclick: () => { location.hash = `#/competitions/${enc(code)}/${name}`; } }, t(`org.tab.${name}`)))));
-  const panel = h("div", { role: "tabpanel", "aria-labelledby": `tab-${tab}` });
+    h("nav", { class: "tabs", "aria-label": t("org.sections") }, TABS.map((name) => h("a", {
+      class: `button ${name === tab ? "" : "secondary"}`, href: `#/competitions/${enc(code)}/${name}`, id: `tab-${name}`,
+      "aria-current": name === tab ? "page" : undefined }, t(`org.tab.${name}`)))));
+  const panel = h("section", { "aria-labelledby": `tab-${tab}`, id: "panel" });
   root.append(panel);
   const view = { overview, roster, judges, scheme, progress, results }[tab];
   return view ? view(panel, competition, user) : undefined;
