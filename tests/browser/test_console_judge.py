@@ -45,6 +45,10 @@ def test_judge_marks_a_sub_criterion_survives_a_reload_and_a_dropped_answer(
     length.clear()
     length.send_keys("11")
     assert "10.00" in problem.text
+    width = cell_input(browser, 0, "A1.2")
+    width.send_keys("3.251")  # two decimals at most when the aspect names no step
+    assert "0.01" in browser.find_element(By.ID, width.get_attribute("aria-describedby")).text
+    width.clear()
     values = {"A1.1": ["7.5", "10", "0"], "A1.2": ["15", "20", "3.25"], "A1.3": ["30", "12.5", "0.01"]}
     length.clear()
     for aspect, column in values.items():

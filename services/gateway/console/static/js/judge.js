@@ -32,6 +32,8 @@ class Store {
   }
 }
 
+const MARK_STEP = "0.01";  // marks have at most two decimals (the API's rule) when the aspect names no step
+
 function decimals(text) { const i = text.indexOf("."); return i < 0 ? 0 : text.length - i - 1; }
 function units(text, places) {
   const [whole, frac = ""] = text.split(".");
@@ -42,10 +44,10 @@ function units(text, places) {
 export function markProblem(text, aspect) {
   if (text === "") return "";
   if (!/^\d+(\.\d+)?$/.test(text)) return t("judge.not_number");
-  const step = aspect.step || null;
-  const places = Math.max(decimals(text), decimals(aspect.max_mark), step ? decimals(step) : 0);
+  const step = aspect.step || MARK_STEP;
+  const places = Math.max(decimals(text), decimals(aspect.max_mark), decimals(step));
   if (units(text, places) > units(aspect.max_mark, places)) return t("judge.over_max", { max: aspect.max_mark });
-  if (step && units(text, places) % units(step, places) !== 0n) return t("judge.not_step", { step });
+  if (units(text, places) % units(step, places) !== 0n) return t("judge.not_step", { step });
   return "";
 }
 
@@ -144,7 +146,7 @@ class MarkingForm {
     const info = aspect.type === "J"
       ? h("details", { class: "descriptors" }, h("summary", {}, t("judge.descriptors")),
         h("dl", {}, ["0", "1", "2", "3"].map((s) => [h("dt", {}, s), h("dd", {}, aspect.descriptors?.[s] || "")])))
-      : h("div", { class: "muted" }, t("judge.max_step", { max: aspect.max_mark, step: aspect.step || "0.01" }));
+      : h("div", { class: "muted" }, t("judge.max_step", { max: aspect.max_mark, step: aspect.step || MARK_STEP }));
     return h("th", { scope: "col", class: "aspect" }, h("div", {}, `${aspect.id} ${aspect.description}`),
       aspect.requirement ? h("div", { class: "muted" }, aspect.requirement) : null, info);
   }
