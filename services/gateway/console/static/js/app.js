@@ -51,13 +51,16 @@ function renderChrome() {
   }
 }
 
+let shown = 0;  // the page being rendered: a slow view that finishes after the user moved on stops at once
+
 async function route() {
+  const page = ++shown;
   if (cleanup) { cleanup(); cleanup = null; }
   const user = session.get();
   const path = location.hash.replace(/^#\/?/, "");
   renderChrome();
-  const root = main();
-  root.replaceChildren();
+  const root = h("div");  // a fresh container: a slow view that finishes after the user moved on writes nowhere
+  main().replaceChildren(root);
   if (!user) { signInPage(root); return; }
   const target = path || NAV[user.role][0];
   for (const [pattern, view] of ROUTES) {
@@ -65,7 +68,9 @@ async function route() {
     if (!found) continue;
     try {
       const result = await view(root, found.slice(1).map((p) => (p === undefined ? p : decodeURIComponent(p))), user);
-      if (typeof result === "function") cleanup = result;
+      if (typeof result === "function") {
+        if (page === shown) cleanup = result; else result();
+      }
     } catch (error) {
       showError(error, root);
     }

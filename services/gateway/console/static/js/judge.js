@@ -14,6 +14,12 @@ export async function list(root) {
       : h("p", { class: "muted" }, t("judge.none")));
 }
 
+/** No answer, a backend that did not answer in time, or a session to renew: the batch may or may not be
+ *  recorded, so it is kept and sent again as it is. Any other refusal recorded nothing. */
+function outcomeUnknown(error) {
+  return error instanceof NetworkError || (error instanceof ApiError && (error.status >= 500 || error.status === 401));
+}
+
 /** A cell's key: row (contestant or team) and aspect. */
 const cellKey = (row, aspect) => `${row}|${aspect}`;
 
@@ -227,10 +233,10 @@ class MarkingForm {
       const answer = await api.post(`/competitions/${enc(this.code)}/marks`, { request_id, marks });
       this.confirmed(cells, answer);
     } catch (error) {
-      if (error instanceof NetworkError) {
+      if (outcomeUnknown(error)) {
         this.status.replaceChildren(errorBox(error), h("div", { class: "warning" }, t("judge.retry_hint")));
       } else {
-        if (error instanceof ApiError) this.refusedCells(error, cells);
+        this.refusedCells(error, cells);
         this.state.pending = null;  // a refused batch records nothing and frees its id
         this.store.save(this.state);
         this.status.replaceChildren(errorBox(error));
@@ -250,7 +256,7 @@ class MarkingForm {
   }
 
   refusedCells(error, cells) {
-    for (const detail of error.details) {
+    for (const detail of error.details || []) {
       const index = /^\/marks\/(\d+)/.exec(detail.path || "");
       if (index && cells[Number(index[1])]) this.refused[cells[Number(index[1])]] = detail.problem;
     }
