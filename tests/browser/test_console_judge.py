@@ -3,11 +3,13 @@ the way back (the gateway recorded it), the judge retries and nothing is recorde
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from tests.browser.pages import DOCS, all_css, button, css, go, shot, sign_in, text_appears
-from tests.e2e.scoring_fixtures import marked_competition, rid
+from tests.e2e.scoring_fixtures import marked_competition, rid, small_scheme
 
 GRID = "#marking-grid"
 
@@ -126,3 +128,35 @@ def test_a_locked_sub_criterion_is_read_only_and_a_conflicted_contestant_is_not_
     assert all(i.get_attribute("disabled") for i in all_css(browser, f"{GRID} input"))
     assert not all_css(browser, "#submit-marks")
     shot(browser, "judge-locked")
+
+
+def typed_scheme() -> dict:
+    """A1 of three CIS measurement types (the judge enters what was observed), B1 judgement."""
+    from services.scoring.domain.measurement import Choice, Measurement, measurement_to_json
+
+    scheme = small_scheme()
+    typed = [Measurement(kind="PASS_FAIL"), Measurement(kind="NUMBER_COMPLETED", possible=4),
+             Measurement(kind="CHOICE", choices=(Choice("无缺陷", Decimal(0)), Choice("轻微缺陷", Decimal(5))))]
+    for aspect, measurement in zip(scheme["sub_criteria"][0]["aspects"], typed):
+        aspect.pop("step", None)
+        aspect["measurement"] = measurement_to_json(measurement)
+    return scheme
+
+
+def test_judge_enters_observations_and_the_api_computes_the_marks(browser, console_url, account, organiser_api, make_user):
+    username, password, judge = account("judge")
+    competition = marked_competition(organiser_api, make_user, contestants=1, judges=1, scheme=typed_scheme())
+    code = competition["code"]
+    assign(organiser_api, code, username)
+    sign_in(browser, console_url, username, password)
+    go(browser, console_url, f"marking/{code}/A1")
+    row = css(browser, f"{GRID} tbody tr")
+    Select(row.find_element(By.CSS_SELECTOR, "td[data-cell$='|A1.1'] select")).select_by_value("pass")
+    row.find_element(By.CSS_SELECTOR, "td[data-cell$='|A1.2'] input").send_keys("3")
+    Select(row.find_element(By.CSS_SELECTOR, "td[data-cell$='|A1.3'] select")).select_by_visible_text("2 轻微缺陷")
+    button(browser, "提交评分").click()
+    text_appears(browser, "#marks-saved", "记录 3 条")
+    text_appears(browser, f"{GRID} td[data-cell$='|A1.2']", "得分 15.00")
+    shot(browser, "judge-observed")
+    marks = {m["aspect"]: (m["value"], m.get("observed")) for m in judge.get(f"/competitions/{code}/marks?sub_criterion=A1").json()["items"]}
+    assert marks == {"A1.1": ("10.00", "pass"), "A1.2": ("15.00", 3), "A1.3": ("25.00", "轻微缺陷")}

@@ -54,6 +54,10 @@ def test_organiser_assigns_experts_uploads_a_scheme_and_reads_results(browser, c
     text_appears(browser, "#scheme-file-result", "评分方案已保存")
     assert "2 个 WSOS 模块" in css(browser, "#wsos-warnings").text  # section 1 has 10 marks too few, section 2 10 too many
     shot(browser, "organiser-scheme")
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    button(browser, "B1 评分表（PDF）").click()
+    form = wait(browser, lambda _: next(iter(tmp_path.glob("*.pdf")), None))
+    assert form.read_bytes()[:5] == b"%PDF-"
 
     css(browser, "#tab-overview").click()
     button(browser, "开始评分").click()
@@ -64,7 +68,6 @@ def test_organiser_assigns_experts_uploads_a_scheme_and_reads_results(browser, c
     text_appears(browser, "#panel h2", "暂定成绩")
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg#distribution circle")) == 3
     shot(browser, "organiser-results")
-    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
     button(browser, "下载 Excel").click()
     workbook = wait(browser, lambda _: next(iter(tmp_path.glob("*.xlsx")), None))
     assert workbook.read_bytes()[:2] == b"PK"

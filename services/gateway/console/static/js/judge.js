@@ -57,6 +57,30 @@ export function markProblem(text, aspect) {
   return "";
 }
 
+/** The parameters of a CIS measurement type, from its Calculations text ("KEY:::value#x~x#" parts joined by "#-#"). */
+export function measurementParams(measurement) {
+  const params = {};
+  for (const part of String(measurement?.params || "").split("#-#")) {
+    const at = part.indexOf(":::");
+    if (at > 0) params[part.slice(0, at)] = part.slice(at + 3).replace("#x~x#", "").trim();
+  }
+  return params;
+}
+
+/** What a judge observes on an aspect with a CIS measurement type: choices or a hint, never a mark. */
+function observation(aspect) {
+  const params = measurementParams(aspect.measurement);
+  const kind = aspect.measurement.type;
+  if (kind === "PASS_FAIL") return { kind, options: [["pass", t("judge.pass")], ["fail", t("judge.fail")]] };
+  if (kind === "CHOICE") {
+    const options = [];
+    for (let k = 1; params[`CHOICE${k}_LABEL`] !== undefined; k += 1) options.push([String(k), `${k} ${params[`CHOICE${k}_LABEL`]}`]);
+    return { kind, options };
+  }
+  if (kind === "NUMBER_COMPLETED") return { kind, hint: t("judge.observed_count", { n: Number(params.NUM_POSSIBLE) }) };
+  return { kind, hint: t("judge.observed_value", { target: Number(params.TARGET_VALUE || 0) }) };
+}
+
 async function loadSheet(code, sub, user) {
   const [competition, scheme, roster, conflicts, progress, marks] = await Promise.all([
     api.get(`/competitions/${enc(code)}`), api.get(`/competitions/${enc(code)}/marking-scheme`),
@@ -76,13 +100,18 @@ async function loadSheet(code, sub, user) {
   }
   const hidden = new Set(roster.items.filter((p) => conflicted.has(p.contestant_id)).map((p) => rowOf.get(p.contestant_id)));
   const server = {};
+  const computed = {};
   for (const mark of marks.items) {
     const row = rowOf.get(mark.contestants[0]);
     if (mark.type === "J" && mark.judge === user.username) server[cellKey(row, mark.aspect)] = String(mark.score);
-    if (mark.type === "M") server[cellKey(row, mark.aspect)] = String(mark.value);
+    if (mark.type === "M") {
+      const key = cellKey(row, mark.aspect);
+      server[key] = mark.observed !== undefined && mark.observed !== null ? String(mark.observed) : String(mark.value);
+      computed[key] = String(mark.value);
+    }
   }
   const locked = Object.fromEntries(progress.sub_criteria.map((s) => [s.sub_criterion, s.locked]));
-  return { competition, scheme: scheme.scheme, rows: rows.filter((r) => !hidden.has(r.key)), server, locked };
+  return { competition, scheme: scheme.scheme, rows: rows.filter((r) => !hidden.has(r.key)), server, computed, locked };
 }
 
 export async function sheet(root, [code, sub], user) {
@@ -152,7 +181,8 @@ class MarkingForm {
     const info = aspect.type === "J"
       ? h("details", { class: "descriptors" }, h("summary", {}, t("judge.descriptors")),
         h("dl", {}, ["0", "1", "2", "3"].map((s) => [h("dt", {}, s), h("dd", {}, aspect.descriptors?.[s] || "")])))
-      : h("div", { class: "muted" }, t("judge.max_step", { max: aspect.max_mark, step: aspect.step || MARK_STEP }));
+      : aspect.measurement ? h("div", { class: "muted" }, t("judge.typed", { type: aspect.measurement.type, label: aspect.measurement.label || "", max: aspect.max_mark }))
+        : h("div", { class: "muted" }, t("judge.max_step", { max: aspect.max_mark, step: aspect.step || MARK_STEP }));
     return h("th", { scope: "col", class: "aspect" }, h("div", {}, `${aspect.id} ${aspect.description}`),
       aspect.requirement ? h("div", { class: "muted" }, aspect.requirement) : null, info);
   }
@@ -177,6 +207,8 @@ class MarkingForm {
       }
       td.append(group, chosen);
       show();
+    } else if (aspect.measurement) {
+      this.observedCell(td, key, aspect, label, frozen);
     } else {
       const input = h("input", { type: "text", inputMode: "decimal", value: this.value(key), disabled: frozen,
         "aria-label": label, autocomplete: "off" });
@@ -201,6 +233,26 @@ class MarkingForm {
     return td;
   }
 
+  /** A typed measurement cell: the judge enters what was observed, the API computes the mark. */
+  observedCell(td, key, aspect, label, frozen) {
+    const seen = observation(aspect);
+    const mark = this.computed[key] !== undefined && !(key in this.state.drafts)
+      ? h("span", { class: "muted descriptor" }, t("judge.computed", { mark: this.computed[key] })) : "";
+    const changed = (value) => { this.setDraft(key, value); td.classList.toggle("unsaved", key in this.state.drafts); this.refreshChrome(); };
+    if (seen.options) {
+      const select = h("select", { disabled: frozen, "aria-label": `${label} (${t("judge.observed")})` },
+        h("option", { value: "" }, "—"),
+        seen.options.map(([value, text]) => h("option", { value, selected: this.value(key) === value || this.value(key) === text.replace(/^\d+ /, "") }, text)));
+      select.addEventListener("change", () => changed(select.value));
+      td.append(select, mark);
+    } else {
+      const input = h("input", { type: "text", inputMode: "decimal", value: this.value(key), disabled: frozen,
+        "aria-label": `${label} (${t("judge.observed")})`, autocomplete: "off", placeholder: t("judge.observed") });
+      input.addEventListener("input", () => changed(input.value.trim()));
+      td.append(input, h("span", { class: "muted descriptor" }, seen.hint), mark);
+    }
+  }
+
   /** The batch to send: every draft that differs from the server, as the API's marks. */
   batch() {
     const marks = [];
@@ -210,9 +262,9 @@ class MarkingForm {
         const key = cellKey(row.key, aspect.id);
         if (!(key in this.state.drafts) || this.state.drafts[key] === "") continue;
         const text = this.state.drafts[key];
-        if (aspect.type === "M" && markProblem(text, aspect)) throw new Error(t("judge.fix_first"));
-        marks.push({ ...(row.team ? { team: row.key } : { contestant_id: row.key }), aspect: aspect.id,
-          ...(aspect.type === "J" ? { score: Number(text) } : { value: text }) });
+        if (aspect.type === "M" && !aspect.measurement && markProblem(text, aspect)) throw new Error(t("judge.fix_first"));
+        const entered = aspect.type === "J" ? { score: Number(text) } : aspect.measurement ? { observed: text } : { value: text };
+        marks.push({ ...(row.team ? { team: row.key } : { contestant_id: row.key }), aspect: aspect.id, ...entered });
         cells.push(key);
       }
     }
@@ -232,6 +284,7 @@ class MarkingForm {
     try {
       const answer = await api.post(`/competitions/${enc(this.code)}/marks`, { request_id, marks });
       this.confirmed(cells, answer);
+      ({ server: this.server, computed: this.computed } = await loadSheet(this.code, this.sub.id, this.user));
     } catch (error) {
       if (outcomeUnknown(error)) {
         this.status.replaceChildren(errorBox(error), h("div", { class: "warning" }, t("judge.retry_hint")));

@@ -168,10 +168,17 @@ function variationTable(scheme) {
 
 async function scheme(panel, c) {
   const current = h("div");
+  const slot = h("div", { "aria-live": "polite" });
+  const download = (path, name) => (event) => act(event.currentTarget, () => api.download(path, name), slot);
+  const base = `/competitions/${enc(c.code)}`;
   const show = (answer) => {
     const s = answer.scheme;
     current.replaceChildren(h("h2", {}, t("org.scheme_version", { v: answer.version, total: answer.total, n: answer.aspects })),
-      variationTable(answer),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "secondary", onclick: download(`${base}/marking-scheme?format=xlsx`, `${c.code}-scheme.xlsx`) }, t("org.scheme_xlsx")),
+        s.sub_criteria.map((sub) => h("button", { type: "button", class: "secondary",
+          onclick: download(`${base}/marking-forms/${enc(sub.id)}?format=pdf`, `${c.code}-${sub.id}.pdf`) }, t("org.marking_form", { sub: sub.id })))),
+      slot, variationTable(answer),
       table([t("org.sub_criterion"), t("org.aspect"), t("org.type"), t("org.max")], s.sub_criteria.flatMap((sub) =>
         sub.aspects.map((a) => [`${sub.id} ${sub.name}`, `${a.id} ${a.description}`, a.type, a.max_mark]))));
   };
