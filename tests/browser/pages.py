@@ -9,9 +9,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import OUTPUT
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-
-
 def wait(driver, condition, seconds: float = 15):
     return WebDriverWait(driver, seconds, poll_frequency=0.1).until(condition)
 

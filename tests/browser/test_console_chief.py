@@ -3,13 +3,12 @@ side by side, sees it resolved when the judge scores again, locks, is refused an
 reason, reads the audit of the mark, and finalises: the results chart appears."""
 from __future__ import annotations
 
-import shutil
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import OUTPUT
-from tests.browser.pages import DOCS, all_css, button, css, go, shot, sign_in, sign_out, text_appears, wait
+from tests.browser.pages import all_css, button, css, go, shot, sign_in, sign_out, text_appears, wait
 from tests.e2e.scoring_fixtures import marked_competition, rid
 
 
@@ -31,9 +30,7 @@ def test_chief_expert_resolves_a_dispute_locks_and_finalises(browser, console_ur
     sign_in(browser, console_url, organiser_name, organiser_password)
     go(browser, console_url, f"competitions/{code}/progress")
     text_appears(browser, "#progress-board [data-sub=B1]", "有分歧")
-    board = shot(browser, "progress-board")
-    DOCS.mkdir(exist_ok=True)
-    shutil.copy(board, DOCS / "progress-board.png")
+    shot(browser, "progress-board")
     sign_out(browser)
 
     sign_in(browser, console_url, chief_name, chief_password)

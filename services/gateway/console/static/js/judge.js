@@ -284,7 +284,6 @@ class MarkingForm {
     try {
       const answer = await api.post(`/competitions/${enc(this.code)}/marks`, { request_id, marks });
       this.confirmed(cells, answer);
-      ({ server: this.server, computed: this.computed } = await loadSheet(this.code, this.sub.id, this.user));
     } catch (error) {
       if (outcomeUnknown(error)) {
         this.status.replaceChildren(errorBox(error), h("div", { class: "warning" }, t("judge.retry_hint")));
@@ -294,8 +293,14 @@ class MarkingForm {
         this.store.save(this.state);
         this.status.replaceChildren(errorBox(error));
       }
+      this.render();
+      return;
     }
     this.render();
+    try {  // the marks as stored (computed marks of observations); what is shown stays if this fails
+      ({ server: this.server, computed: this.computed } = await loadSheet(this.code, this.sub.id, this.user));
+      this.render();
+    } catch { /* the batch is confirmed; a later visit shows the stored values */ }
   }
 
   confirmed(cells, answer) {
