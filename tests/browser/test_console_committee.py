@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.pages import css, shot, sign_in, text_appears, wait
+from tests.browser.pages import button, css, shot, sign_in, text_appears, wait
 from tests.e2e.awards_fixtures import key, profile
 
 
@@ -41,6 +41,9 @@ def test_committee_member_approves_a_nominee_inside_the_cut_line(browser, consol
         assert reply.status_code == 201, reply.text
 
     sign_in(browser, console_url, username, password)
+    css(browser, "#people-query").send_keys("非会员")
+    button(browser, "查找").click()
+    text_appears(browser, "#people-found", "非会员")
     css(browser, f"a[href='#/rounds/{round_id}']").click()
     text_appears(browser, "#cut-line", "quota")
     rows = browser.find_elements(By.CSS_SELECTOR, "#nominees tbody tr[data-person]")
