@@ -77,6 +77,7 @@ class RequestPartition:
 
 class ScoringService(OutboxPublisher):
     name = "scoring"
+    outbox_collections = (COMPETITIONS,)
 
     config = Config()
     db = MongoDatabase(storage.ALIAS)
@@ -597,14 +598,14 @@ class ScoringService(OutboxPublisher):
                                                      "event": competition.get("event"), "results": rows,
                                                      "finalised_by": actor["username"], "finalised_at": now},
                                      upsert=True)
-        flipped = self.db[COMPETITIONS].update_one({"_id": code, "status": "marking"},
-                                                   {"$set": {"status": "final", "results_revision": revision}})
+        published = [{k: row[k] for k in PUBLISHED_FIELDS} for row in rows]
+        flipped = self._update_with_event(
+            COMPETITIONS, code, {"status": "marking"}, {"$set": {"status": "final", "results_revision": revision}},
+            "results_published", {"competition": competition, "revision": revision, "results": published})
         where = self._standing(actor, code, doc)
         if not flipped.matched_count:
             return self._results_view({**self._stored_results(code), "replayed": True}, where)
         self._audit(code, actor, "finalise", revision=revision)
-        published = [{k: row[k] for k in PUBLISHED_FIELDS} for row in rows]
-        self._emit("results_published", {"competition": competition, "revision": revision, "results": published})
         return self._results_view({**self._stored_results(code), "replayed": False}, where)
 
     @rpc
