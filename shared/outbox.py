@@ -8,7 +8,8 @@ waits for the broker's publisher confirm) and pulled from the document. Whatever
 from the collections it names in ``outbox_collections``, in order; the relay's query is indexed.
 
 Older call sites still use ``_emit``: the event is recorded in the ``outbox`` collection right after
-the write, then dispatched; there a crash between the two writes loses the event.
+the write, then dispatched; there a crash between the two writes loses the event. Sent entries
+expire after a week (TTL index).
 
 A relayed event may go out twice (a crash after the publish and before the pull, or two instances
 relaying at once); consumers are idempotent by ``event_id``, so each is applied once.
@@ -23,12 +24,13 @@ from nameko.events import EventDispatcher
 from pymongo.results import UpdateResult
 from nameko.timer import timer
 
+from shared.db import ensure_expiry_index, ensure_index_once, expires_after
 from shared.events import new_event, utc_now
 
 log = logging.getLogger(__name__)
 Dispatch = Callable[[str, dict], None]
 OUTBOX_FIELD = "_outbox"
-_indexed: set[tuple[str, str]] = set()
+KEEP_SENT_SECONDS = 7 * 24 * 3600
 
 
 def pending_event(name: str, payload: dict) -> dict:
@@ -55,21 +57,13 @@ def relay_document(db, collection: str, doc_id, dispatch: Dispatch) -> int:
     return sent
 
 
-def ensure_outbox_index(db, collection: str) -> None:
-    """The relay's query (events older than a cutoff) reads an index, once per process and collection."""
-    key = (db.name, collection)
-    if key not in _indexed:
-        db[collection].create_index(f"{OUTBOX_FIELD}.at", sparse=True, name="outbox_at")
-        _indexed.add(key)
-
-
 def relay(db, collections: tuple[str, ...], dispatch: Dispatch, older_than_seconds: float = 5.0,
           limit: int = 100) -> int:
     """Dispatch the events left in ``collections`` for longer than ``older_than_seconds``."""
     cutoff = utc_now() - timedelta(seconds=older_than_seconds)
     sent = 0
     for collection in collections:
-        ensure_outbox_index(db, collection)
+        ensure_index_once(db[collection], f"{OUTBOX_FIELD}.at", sparse=True, name="outbox_at")
         for doc in db[collection].find({f"{OUTBOX_FIELD}.at": {"$lt": cutoff}}, {"_id": 1}).limit(limit):
             sent += relay_document(db, collection, doc["_id"], dispatch)
     return sent
@@ -78,6 +72,7 @@ def relay(db, collections: tuple[str, ...], dispatch: Dispatch, older_than_secon
 def emit(db, dispatch: Dispatch, name: str, payload: dict) -> dict:
     """Record the event, dispatch it, mark it sent; a failed dispatch is left for ``flush``."""
     event = new_event(name, payload)
+    ensure_expiry_index(db["outbox"])
     db["outbox"].insert_one({"_id": event["event_id"], "name": name, "event": event, "sent": False, "at": utc_now()})
     _send(db, dispatch, name, event)
     return event
@@ -95,13 +90,15 @@ def _dispatched(dispatch: Dispatch, name: str, event: dict) -> bool:
 def _send(db, dispatch: Dispatch, name: str, event: dict) -> bool:
     if not _dispatched(dispatch, name, event):
         return False
-    db["outbox"].update_one({"_id": event["event_id"]}, {"$set": {"sent": True}})
+    db["outbox"].update_one({"_id": event["event_id"]}, {"$set": {"sent": True, **expires_after(utc_now(), KEEP_SENT_SECONDS)}})
     return True
 
 
 def flush(db, dispatch: Dispatch, older_than_seconds: float = 5.0, limit: int = 500) -> int:
     """Dispatch events left unsent for longer than ``older_than_seconds``; returns how many went out."""
     cutoff = utc_now() - timedelta(seconds=older_than_seconds)
+    ensure_expiry_index(db["outbox"])
+    ensure_index_once(db["outbox"], [("sent", 1), ("at", 1)], name="unsent")
     pending = db["outbox"].find({"sent": False, "at": {"$lt": cutoff}}).sort("at", 1).limit(limit)
     return sum(_send(db, dispatch, doc["name"], doc["event"]) for doc in pending)
 
