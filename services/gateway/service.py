@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 
+import amqp.exceptions
 import eventlet
+import kombu.exceptions
 from nameko.dependency_providers import Config
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request
 
@@ -17,9 +18,13 @@ from services.gateway.http import (API_PREFIX, MAX_BODY_BYTES, Call, build_map, 
 from services.gateway.routes import all_routes
 from shared.db import MongoDatabase, connect_database
 from shared.errors import ServiceError
+from shared.rpc import ExpiringRpcProxy, rpc_timeout
 from shared.secrets import RequiredSecrets
 
 log = logging.getLogger(__name__)
+# Expected when the broker is down or cuts connections: a 503 and one log line each, no traceback.
+BROKER_ERRORS = (kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
+RETRY_AFTER_SECONDS = "5"
 URL_MAP = build_map(all_routes())
 
 
@@ -46,9 +51,9 @@ class GatewayService:
     db = MongoDatabase(auth.ALIAS)
     secrets = RequiredSecrets("TOKEN_SECRET")
     admin = AdminBootstrap()
-    registration = RpcProxy("registration")
-    scoring = RpcProxy("scoring")
-    awards = RpcProxy("awards")
+    registration = ExpiringRpcProxy("registration")
+    scoring = ExpiringRpcProxy("scoring")
+    awards = ExpiringRpcProxy("awards")
 
     @http("GET,POST,PUT,PATCH,DELETE", API_PREFIX + "/<path:path>")
     def api(self, request: Request, path: str):
@@ -56,9 +61,13 @@ class GatewayService:
             return self._dispatch(request)
         except ServiceError as error:
             return error_response(error)
-        except (UnknownService, eventlet.Timeout) as exc:
-            log.warning("backend unavailable for %s %s: %r", request.method, request.path, exc)
-            return error_response(ServiceError("UNAVAILABLE", "a backend service is not answering; try again shortly"))
+        except (UnknownService, eventlet.Timeout, *BROKER_ERRORS) as exc:
+            log.warning("backend unavailable for %s %s: %s: %s", request.method, request.path,
+                        type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+            response = error_response(ServiceError(
+                "UNAVAILABLE", "a backend service is not answering; retry shortly with the same request_id"))
+            response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+            return response
         except RemoteError as exc:
             log.error("backend failed on %s %s: %s", request.method, request.path, exc)
             return error_response(ServiceError("UNAVAILABLE", "a backend service failed to complete the request"))
@@ -82,7 +91,7 @@ class GatewayService:
             call.user = auth.verify_bearer(request.headers.get("Authorization"), self.config["TOKEN_SECRET"])
             auth.check_account(call.user)
             auth.authorise(call.user, route.roles)
-        with eventlet.Timeout(float(self.config.get("RPC_TIMEOUT_SECONDS") or 10)):
+        with eventlet.Timeout(rpc_timeout(self.config)):
             return route.handler(call)
 
 
