@@ -5,7 +5,7 @@ write; the loser is told the first is still in progress. A failed request releas
 client can retry it. The key is scoped by the caller, so two users' ids never collide.
 
 A claim is a lease: a process that died while running a request cannot release it, so once the lease
-has run out (``LEASE_SECONDS``, far above the RPC timeout) a retry takes the claim over and runs the
+has run out (``REQUEST_LEASE_SECONDS``, default 60 s, far above the RPC timeout) a retry takes the claim over and runs the
 request. Records expire (TTL index) ``KEEP_SECONDS`` after they were last written: a retry comes
 within minutes, not a week later.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import timedelta
 from typing import Any, Callable
 
@@ -24,6 +25,12 @@ from shared.events import utc_now
 
 COLLECTION = "requests"
 LEASE_SECONDS = 60.0
+
+
+def lease_seconds() -> float:
+    """How long a claim protects a running request: ``REQUEST_LEASE_SECONDS``, else 60 s."""
+    return float(os.environ.get("REQUEST_LEASE_SECONDS") or LEASE_SECONDS)
+
 KEEP_SECONDS = 7 * 24 * 3600
 
 
@@ -32,7 +39,7 @@ def fingerprint(body: Any) -> str:
 
 
 def run_once(db, scope: str, request_id: str | None, body: Any, execute: Callable[[], Any],
-             lease_seconds: float = LEASE_SECONDS) -> Any:
+             lease: float | None = None) -> Any:
     """``execute()`` once per ``(scope, request_id)``; replays its answer for a retry of the same body."""
     if not request_id:
         return execute()
@@ -40,7 +47,7 @@ def run_once(db, scope: str, request_id: str | None, body: Any, execute: Callabl
     digest = fingerprint(body)
     requests = db[COLLECTION]
     ensure_expiry_index(requests)
-    if not _claim(requests, key, digest, lease_seconds):
+    if not _claim(requests, key, digest, lease_seconds() if lease is None else lease):
         return _replay(requests.find_one({"_id": key}), request_id, digest)
     try:
         answer = execute()
@@ -53,10 +60,10 @@ def run_once(db, scope: str, request_id: str | None, body: Any, execute: Callabl
     return answer
 
 
-def _claim(requests, key: str, digest: str, lease_seconds: float) -> bool:
+def _claim(requests, key: str, digest: str, lease: float) -> bool:
     """Claim ``key`` for this run: a new claim, or one whose lease a crashed run left to run out."""
     now = utc_now()
-    claim = {"state": "running", "at": now, "lease_until": now + timedelta(seconds=lease_seconds),
+    claim = {"state": "running", "at": now, "lease_until": now + timedelta(seconds=lease),
              **expires_after(now, KEEP_SECONDS)}
     try:
         requests.insert_one({"_id": key, "fingerprint": digest, **claim})

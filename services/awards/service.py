@@ -330,10 +330,14 @@ class AwardsService(OutboxPublisher):
             "outcome": "correction" if stored else "recorded",
             "replaces_revision": stored["revision"] if stored else None}]
         waiting = (stored or {}).get(OUTBOX_FIELD, []) + [pending_event("honour_granted", p) for p in honour_events]
-        storage.competitions().replace_one({"_id": code}, {
-            "_id": code, "revision": revision, "event_id": event["event_id"], "person_keys": list(rows),
-            "name": comp.get("name"), "tier": comp.get("tier"), "year": comp.get("year"), "history": history,
-            OUTBOX_FIELD: waiting}, upsert=True)  # the accepted revision and its honour events in one write
+        try:  # the accepted revision and its honour events in one write, by one delivery only
+            storage.competitions().replace_one({"_id": code, "revision": {"$lt": revision}}, {
+                "_id": code, "revision": revision, "event_id": event["event_id"], "person_keys": list(rows),
+                "name": comp.get("name"), "tier": comp.get("tier"), "year": comp.get("year"), "history": history,
+                OUTBOX_FIELD: waiting}, upsert=True)
+        except DuplicateKeyError:
+            log.info("results_published %s revision %s: accepted meanwhile by a concurrent delivery", code, revision)
+            return {"outcome": "same_revision_ignored", "recorded": 0}
         relay_document(self.db, storage.competitions().name, code, self.dispatch)
         self._rescore(list(persons))
         return {"outcome": "correction" if stored else "recorded", "recorded": len(rows)}
