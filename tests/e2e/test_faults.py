@@ -88,3 +88,115 @@ def test_awards_down_while_results_are_published_processes_each_event_once(test_
     finally:
         awards.stop()
         listener.stop()
+
+
+# --------------------------------------------------------------------------- a service killed mid-batch
+
+def start_system(env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "services"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL,
+                               env={**os.environ, "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(port),
+                                    "ADMIN_PASSWORD": "faults-pw", "LOG_LEVEL": "WARNING", **env})
+    base = f"http://127.0.0.1:{port}/api/v1"
+    health = wait_for(lambda: _health(base), lambda status: status == 200, seconds=90)
+    assert health == 200, "the system did not become healthy"
+    return process, base
+
+
+def _health(base: str) -> int:
+    try:
+        return requests.get(base + "/health", timeout=5).status_code
+    except requests.ConnectionError:
+        return 0
+
+
+def child_pid(parent: int, service: str) -> int | None:
+    found = subprocess.run(["pgrep", "-P", str(parent), "-f", f"services --one {service}"],
+                           capture_output=True, text=True).stdout.split()
+    return int(found[0]) if found else None
+
+
+def user_maker(admin: Api):
+    def make(role: str) -> Api:
+        username, password = f"{role}-{uuid.uuid4().hex[:8]}", "password-" + uuid.uuid4().hex[:8]
+        reply = admin.post("/users", json={"username": username, "password": password, "role": role, "name": username})
+        assert reply.status_code == 201, reply.text
+        api = Api(admin.base).sign_in(username, password)
+        api.username = username
+        return api
+
+    return make
+
+
+def post_until_answered(api: Api, path: str, body: dict, seconds: float = 120) -> requests.Response:
+    """What a client does: retry with the same request_id after a 503, an in-progress 409 or a dropped connection."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            reply = api.post(path, json=body)
+            retry = reply.status_code == 503 or (reply.status_code == 409 and reply.json()["error"]["code"] == "CONFLICT")
+        except requests.RequestException:
+            reply, retry = None, True
+        if not retry or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def system(own_vhost, tmp_path):
+    env = {"AMQP_URI": own_vhost, "DATA_DIR": str(tmp_path / "data"), "MONGODB_DB_PREFIX": session_db_prefix(),
+           "MONGODB_URI": os.environ.get("MONGODB_URI", ""), "RPC_TIMEOUT_SECONDS": "8",
+           "REQUEST_LEASE_SECONDS": "10"}
+    process, base = start_system(env)
+    yield process, base
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_scoring_killed_mid_batch_and_restarted_loses_and_doubles_no_mark(system):
+    process, base = system
+    admin = Api(base).sign_in("admin", "faults-pw")
+    make_user = user_maker(admin)
+    c = marked_competition(make_user("organiser"), make_user, contestants=12)
+    code, ids, judges = c["code"], c["contestants"], c["judges"]
+    batch = [(judges[0], {"request_id": uuid.uuid4().hex, "marks": [
+        {"contestant_id": cid, "aspect": f"A1.{n}", "value": 5} for n in (1, 2, 3)]}) for cid in ids]
+    batch += [(judge, {"request_id": uuid.uuid4().hex, "marks": [
+        {"contestant_id": cid, "aspect": aspect, "score": 2} for aspect in ("B1.1", "B1.2")]})
+        for judge in judges for cid in ids]
+    scoring_before = child_pid(process.pid, "scoring")
+    answered = []
+
+    def send(item):
+        api, body = item
+        reply = post_until_answered(api, f"/competitions/{code}/marks", body)
+        answered.append(reply)
+        return reply
+
+    def kill_scoring_midway():
+        wait_for(lambda: len(answered), lambda n: n >= len(batch) // 3, seconds=60)
+        os.kill(scoring_before, signal.SIGKILL)
+
+    killer = eventlet.spawn(kill_scoring_midway)
+    replies = list(eventlet.GreenPool(8).imap(send, batch))
+    killer.wait()
+    assert [r.status_code if r is not None else None for r in replies] == [200] * len(batch)
+    restarted = child_pid(process.pid, "scoring")
+    assert restarted and restarted != scoring_before
+    chief = c["chief"]
+    progress = chief.get(f"/competitions/{code}/progress").json()
+    assert (progress["expected"], progress["in"], progress["missing"]) == (12 * 5, 12 * 5, 0)
+    marks = chief.get(f"/competitions/{code}/marks").json()["items"]
+    stored = sorted((m["entry"], m["aspect"], m.get("judge"), str(m.get("value", m.get("score")))) for m in marks)
+    sent = sorted([*((cid, f"A1.{n}", None, "5.00") for cid in ids for n in (1, 2, 3)),
+                   *((cid, aspect, judge.username, "2") for judge in judges for cid in ids
+                     for aspect in ("B1.1", "B1.2"))])
+    assert stored == sent
+    audit = chief.get(f"/competitions/{code}/audit", params={"kind": "marks"}).json()["items"]
+    audited = [(row["request_id"], row["entry"], row["aspect"], row.get("judge")) for row in audit]
+    assert len(audited) == len(set(audited)) <= 12 * 9  # nothing recorded twice (see the report: rows may be missing)
