@@ -14,6 +14,7 @@ import eventlet
 import pytest
 import requests
 from nameko.events import event_handler
+from nameko.extensions import DependencyProvider
 from nameko.runners import ServiceRunner
 from nameko.standalone.events import event_dispatcher
 
@@ -200,3 +201,55 @@ def test_scoring_killed_mid_batch_and_restarted_loses_and_doubles_no_mark(system
     audit = chief.get(f"/competitions/{code}/audit", params={"kind": "marks"}).json()["items"]
     audited = [(row["request_id"], row["entry"], row["aspect"], row.get("judge")) for row in audit]
     assert len(audited) == len(set(audited)) <= 12 * 9  # nothing recorded twice (see the report: rows may be missing)
+
+
+# --------------------------------------------------------------------------- two scoring instances
+
+class WorkerCount(DependencyProvider):
+    """Counts the workers its container ran."""
+
+    def setup(self):
+        self.count = 0
+
+    def worker_setup(self, worker_ctx):
+        if worker_ctx.entrypoint.method_name == "record_marks":
+            self.count += 1
+
+
+def counted_scoring():
+    class Scoring(service_class("scoring")):
+        worked = WorkerCount()
+
+    return Scoring
+
+
+def test_two_scoring_instances_share_the_marks_and_double_nothing(test_config, databases, own_vhost):
+    config = {**test_config, "AMQP_URI": own_vhost, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"}
+    first = runner_for(config, *(service_class(n) for n in ("registration", "gateway", "awards")), counted_scoring())
+    second = runner_for(config, counted_scoring())
+    first.start()
+    second.start()
+    try:
+        admin = Api(f"http://{config['WEB_SERVER_ADDRESS']}/api/v1").sign_in("admin", test_config["ADMIN_PASSWORD"])
+        make_user = user_maker(admin)
+        c = marked_competition(make_user("organiser"), make_user, contestants=10)
+        code, ids, judges = c["code"], c["contestants"], c["judges"]
+        batch = [(judge, {"request_id": uuid.uuid4().hex, "marks": [
+            {"contestant_id": cid, "aspect": aspect, "score": 3} for aspect in ("B1.1", "B1.2")]})
+            for judge in judges for cid in ids]
+        sends = [*batch, *batch]  # every request sent twice, the copies racing each other
+        replies = list(eventlet.GreenPool(10).imap(
+            lambda item: post_until_answered(item[0], f"/competitions/{code}/marks", item[1]), sends))
+        assert [r.status_code for r in replies] == [200] * len(sends)
+        assert [r.json() for r in replies[:len(batch)]] == [r.json() for r in replies[len(batch):]]
+        counts = [dependency.count for runner in (first, second) for container in runner.containers
+                  for dependency in container.dependencies if isinstance(dependency, WorkerCount)]
+        assert len(counts) == 2 and all(count > 0 for count in counts), counts
+        marks = c["chief"].get(f"/competitions/{code}/marks", params={"sub_criterion": "B1"}).json()["items"]
+        assert len(marks) == len(judges) * len(ids) * 2
+        audit = c["chief"].get(f"/competitions/{code}/audit", params={"kind": "marks"}).json()["items"]
+        assert len(audit) == len(judges) * len(ids) * 2
+        assert len({row["request_id"] for row in audit}) == len(batch)
+    finally:
+        second.stop()
+        first.stop()
