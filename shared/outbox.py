@@ -21,8 +21,8 @@ from datetime import timedelta
 from typing import Callable
 
 from nameko.events import EventDispatcher
-from pymongo.results import UpdateResult
 from nameko.timer import timer
+from pymongo.results import UpdateResult
 
 from shared.db import ensure_expiry_index, ensure_index_once, expires_after
 from shared.events import new_event, utc_now

@@ -21,7 +21,7 @@ from nameko.standalone.events import event_dispatcher
 from services.__main__ import service_class
 from services.awards import storage as awards_storage
 from shared.events import new_event
-from tests.conftest import Api, free_port, private_vhost, session_db_prefix
+from tests.conftest import Api, free_port, private_vhost, session_db_prefix, user_maker
 from tests.e2e.awards_fixtures import key, results, row
 from tests.e2e.helpers import wait_for
 from tests.e2e.scoring_fixtures import marked_competition
@@ -116,18 +116,6 @@ def child_pid(parent: int, service: str) -> int | None:
     found = subprocess.run(["pgrep", "-P", str(parent), "-f", f"services --one {service}"],
                            capture_output=True, text=True).stdout.split()
     return int(found[0]) if found else None
-
-
-def user_maker(admin: Api):
-    def make(role: str) -> Api:
-        username, password = f"{role}-{uuid.uuid4().hex[:8]}", "password-" + uuid.uuid4().hex[:8]
-        reply = admin.post("/users", json={"username": username, "password": password, "role": role, "name": username})
-        assert reply.status_code == 201, reply.text
-        api = Api(admin.base).sign_in(username, password)
-        api.username = username
-        return api
-
-    return make
 
 
 def post_until_answered(api: Api, path: str, body: dict, seconds: float = 120) -> requests.Response:
