@@ -241,3 +241,64 @@ def test_two_scoring_instances_share_the_marks_and_double_nothing(test_config, d
     finally:
         second.stop()
         first.stop()
+
+
+# --------------------------------------------------------------------------- broker connections cut
+
+def broker_connections(vhost: str) -> set[str]:
+    listing = subprocess.run(["rabbitmqctl", "list_connections", "-q", "-p", vhost, "name"], check=True,
+                             capture_output=True, text=True, timeout=60).stdout
+    return {line.strip() for line in listing.splitlines() if line.strip() and line.strip() != "name"}
+
+
+def test_broker_connections_cut_while_judges_mark_heal_by_themselves(system, own_vhost):
+    """Every connection of the system is closed by the broker while judges mark: clients get 2xx or
+    503 with Retry-After (never a 500 nor a hang), every service is healthy again by itself, and
+    every mark is stored once the clients have retried what was not answered 200."""
+    process, base = system
+    admin = Api(base).sign_in("admin", "faults-pw")
+    make_user = user_maker(admin)
+    c = marked_competition(make_user("organiser"), make_user, contestants=12)
+    code, ids, judges = c["code"], c["contestants"], c["judges"]
+    work = [(judge, [{"contestant_id": cid, "aspect": aspect, "score": 1}]) for judge in judges for cid in ids
+            for aspect in ("B1.1", "B1.2")]
+    statuses, last = [], {}
+    marking = [True]
+
+    def judge_marks(share: list) -> None:
+        while marking[0]:  # judges keep marking (re-entering the same scores) until the system has healed
+            for index, (api, marks) in share:
+                try:
+                    reply = api.post(f"/competitions/{code}/marks", json={"request_id": uuid.uuid4().hex, "marks": marks})
+                except requests.RequestException:
+                    statuses.append("no answer")
+                    continue
+                statuses.append(reply.status_code)
+                assert reply.status_code < 500 or (reply.status_code == 503 and reply.headers.get("Retry-After")), \
+                    reply.text
+                last[index] = reply.status_code
+
+    judges_at_work = [eventlet.spawn(judge_marks, list(enumerate(work))[n::6]) for n in range(6)]
+    wait_for(lambda: len(statuses), lambda n: n >= len(work), seconds=60)
+    vhost = own_vhost.rsplit("/", 1)[1]
+    before = broker_connections(vhost)
+    subprocess.run(["rabbitmqctl", "close_all_connections", "-p", vhost, "fault test"],
+                   check=True, capture_output=True, timeout=60)
+    cut_at = len(statuses)
+    eventlet.sleep(2)
+    healed = wait_for(lambda: _health(base), lambda status: status == 200, seconds=120)
+    eventlet.sleep(2)
+    marking[0] = False
+    for judge in judges_at_work:
+        judge.wait()
+    assert healed == 200
+    assert len(statuses) > cut_at and 500 not in statuses
+    assert before - broker_connections(vhost)  # the broker did cut the system's connections
+    for index, (api, marks) in enumerate(work):
+        if last.get(index) != 200:
+            retried = post_until_answered(api, f"/competitions/{code}/marks",
+                                          {"request_id": uuid.uuid4().hex, "marks": marks})
+            assert retried.status_code == 200, retried.text
+    stored = c["chief"].get(f"/competitions/{code}/marks", params={"sub_criterion": "B1"}).json()["items"]
+    assert sorted((m["entry"], m["aspect"], m["judge"], m["score"]) for m in stored) == sorted(
+        (cid, aspect, judge.username, 1) for judge in judges for cid in ids for aspect in ("B1.1", "B1.2"))
