@@ -98,7 +98,7 @@ def start_system(env: dict) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, "-m", "services"], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL,
                                env={**os.environ, "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(port),
-                                    "ADMIN_PASSWORD": "faults-pw", "LOG_LEVEL": "WARNING", **env})
+                                    "ADMIN_PASSWORD": "faults-Pw-7291-kept", "LOG_LEVEL": "WARNING", **env})
     base = f"http://127.0.0.1:{port}/api/v1"
     health = wait_for(lambda: _health(base), lambda status: status == 200, seconds=90)
     assert health == 200, "the system did not become healthy"
@@ -149,7 +149,7 @@ def system(own_vhost, tmp_path):
 
 def test_scoring_killed_mid_batch_and_restarted_loses_and_doubles_no_mark(system):
     process, base = system
-    admin = Api(base).sign_in("admin", "faults-pw")
+    admin = Api(base).sign_in("admin", "faults-Pw-7291-kept")
     make_user = user_maker(admin)
     c = marked_competition(make_user("organiser"), make_user, contestants=12)
     code, ids, judges = c["code"], c["contestants"], c["judges"]
@@ -256,7 +256,7 @@ def test_broker_connections_cut_while_judges_mark_heal_by_themselves(system, own
     503 with Retry-After (never a 500 nor a hang), every service is healthy again by itself, and
     every mark is stored once the clients have retried what was not answered 200."""
     process, base = system
-    admin = Api(base).sign_in("admin", "faults-pw")
+    admin = Api(base).sign_in("admin", "faults-Pw-7291-kept")
     make_user = user_maker(admin)
     c = marked_competition(make_user("organiser"), make_user, contestants=12)
     code, ids, judges = c["code"], c["contestants"], c["judges"]

@@ -8,7 +8,6 @@ import subprocess
 import time
 
 import amqp.exceptions
-import jwt
 import kombu.exceptions
 import pytest
 import requests
@@ -22,15 +21,8 @@ from services.gateway.service import GatewayService
 from tests.conftest import free_port, private_vhost
 
 
-def bearer(config: dict, role: str = "organiser") -> str:
-    now = int(time.time())
-    token = jwt.encode({"sub": f"{role}-x", "role": role, "iat": now, "exp": now + 600}, config["TOKEN_SECRET"],
-                       algorithm="HS256")
-    return f"Bearer {token}"
-
-
-def get(worker, config: dict, path: str):
-    environ = EnvironBuilder(method="GET", path="/api/v1" + path, headers={"Authorization": bearer(config)})
+def get(worker, token: str, path: str):
+    environ = EnvironBuilder(method="GET", path="/api/v1" + path, headers={"Authorization": f"Bearer {token}"})
     return worker.api(Request(environ.get_environ()), path.lstrip("/"))
 
 
@@ -39,11 +31,11 @@ def get(worker, config: dict, path: str):
     amqp.exceptions.ConnectionForced("CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'"),
     ConnectionResetError(104, "Connection reset by peer"),
 ], ids=["operational", "connection-forced", "reset"])
-def test_a_broker_failure_is_a_503_with_retry_after_and_one_log_line(test_config, databases, failure, caplog):
+def test_a_broker_failure_is_a_503_with_retry_after_and_one_log_line(test_config, organiser_api, failure, caplog):
     worker = worker_factory(GatewayService, config=test_config)
     worker.registration.list_competitions.side_effect = failure
     with caplog.at_level(logging.WARNING, logger="services.gateway.service"):
-        reply = get(worker, test_config, "/competitions")
+        reply = get(worker, organiser_api.token, "/competitions")
     assert reply.status_code == 503
     assert reply.headers["Retry-After"] == "5"
     assert "retry shortly with the same request_id" in reply.get_json()["error"]["message"]
@@ -58,7 +50,7 @@ def queued_messages(vhost: str, queue: str) -> int:
     return int(counts.get(queue, 0))
 
 
-def test_a_request_answered_503_is_not_executed_later(test_config, databases):
+def test_a_request_answered_503_is_not_executed_later(test_config, organiser_api):
     """Registration is stopped (its queue stays); the gateway's request expires instead of waiting there."""
     with private_vhost() as amqp_uri:
         vhost = amqp_uri.rsplit("/", 1)[1]
@@ -73,7 +65,7 @@ def test_a_request_answered_503_is_not_executed_later(test_config, databases):
         gateway.start()
         try:
             reply = requests.get(f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/competitions",
-                                 headers={"Authorization": bearer(config)}, timeout=30)
+                                 headers={"Authorization": f"Bearer {organiser_api.token}"}, timeout=30)
             assert reply.status_code == 503 and reply.headers["Retry-After"]
             deadline = time.monotonic() + 15
             while queued_messages(vhost, "rpc-registration") and time.monotonic() < deadline:
