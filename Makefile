@@ -7,7 +7,7 @@ LOCK   := requirements.lock
 # Named after the Python version: a .venv built on another interpreter has no such stamp and is rebuilt.
 STAMP  := $(VENV)/.installed-py3.13
 
-.PHONY: run test test-mongo bench backup lock rabbitmq clean
+.PHONY: run test test-mongo bench backup lock rabbitmq chromium clean
 
 $(STAMP): pyproject.toml $(LOCK) scripts/find-python.sh
 	@interpreter=$$(PYTHON="$(PYTHON)" bash scripts/find-python.sh) || exit 1; \
@@ -28,8 +28,9 @@ run: $(STAMP)
 	$(PY) -m services
 
 # Unit, service and end-to-end tests, over the MongoDB wire protocol to a local server on a fresh
-# data folder; the e2e tests need RabbitMQ on 127.0.0.1:5672 (started if installed).
-test: $(STAMP) rabbitmq
+# data folder; the e2e tests need RabbitMQ on 127.0.0.1:5672 (started if installed), the console's
+# browser tests Debian's chromium and chromium-driver (installed as root when missing).
+test: $(STAMP) rabbitmq chromium
 	$(PY) -m pytest -q
 
 # The same tests against a real MongoDB 7 at MONGODB_URI (e.g. the docker-compose one).
@@ -52,6 +53,9 @@ lock: $(STAMP)
 
 rabbitmq:
 	@bash scripts/ensure-rabbitmq.sh
+
+chromium:
+	@bash scripts/ensure-chromium.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -15,8 +15,6 @@ eventlet.monkey_patch()
 import argparse  # noqa: E402
 import logging.config  # noqa: E402
 import os  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
@@ -25,7 +23,8 @@ from shared.config import load_config  # noqa: E402
 from shared.datadir import data_dir  # noqa: E402
 from shared.db import needs_local_server  # noqa: E402
 from shared.localdb import LocalDatabase, LocalDatabaseError, database_file  # noqa: E402
-from shared.runtime import EMBEDDED_AMQP_URI, broker_reachable, patch_memory_transport  # noqa: E402
+from shared.runtime import (EMBEDDED_AMQP_URI, Supervisor, broker_reachable, patch_memory_transport,  # noqa: E402
+                            run_until_stopped)
 from shared.secrets import SecretProblem, preflight  # noqa: E402
 
 SERVICE_NAMES = ("registration", "scoring", "awards", "gateway")
@@ -37,33 +36,25 @@ def service_class(name: str):
     return getattr(module, "SERVICE")
 
 
-def run_in_this_process(names: tuple[str, ...], config: dict) -> None:
+def run_in_this_process(names: tuple[str, ...], config: dict) -> int:
     runner = ServiceRunner(config)
     for name in names:
         runner.add_service(service_class(name))
-    runner.start()
-    stop = eventlet.event.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.ready() or stop.send())
     log.info("running %s; gateway on http://%s/api/v1/", ", ".join(names), config.get("WEB_SERVER_ADDRESS"))
-    stop.wait()
-    log.info("stopping")
-    runner.stop()
+    return run_until_stopped(runner)
 
 
-def run_each_in_own_process(names: tuple[str, ...], config: dict) -> int:
+def run_each_in_own_process(names: tuple[str, ...], config: dict, database: LocalDatabase | None) -> int:
     env = {**os.environ, "MONGODB_URI": config["MONGODB_URI"]}
-    children = [subprocess.Popen([sys.executable, "-m", "services", "--one", name], env=env) for name in names]
+    commands = {name: [sys.executable, "-m", "services", "--one", name] for name in names}
 
-    def forward(signum, _frame):
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signum)
+    def database_alive() -> bool:
+        if database is None or database.alive():
+            return True
+        log.critical("the local database server ended; stopping the services")
+        return False
 
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
-    codes = [child.wait() for child in children]
-    return max(codes, default=0)
+    return Supervisor(commands, env).run(database_alive)
 
 
 def announce(config: dict, embedded: bool) -> None:
@@ -113,8 +104,7 @@ def start(names: tuple[str, ...], config: dict, one: bool) -> int:
     """Check the services' secrets first (generated once for a local run), then run them."""
     preflight(*(service_class(name) for name in names), config=config)
     if one:
-        run_in_this_process(names, config)
-        return 0
+        return run_in_this_process(names, config)
     embedded = os.environ.get("EMBEDDED") == "1" or not broker_reachable(config["AMQP_URI"])
     announce(config, embedded)
     try:
@@ -124,11 +114,10 @@ def start(names: tuple[str, ...], config: dict, one: bool) -> int:
         return 1
     try:
         if not embedded:
-            return run_each_in_own_process(names, config)
+            return run_each_in_own_process(names, config, database)
         patch_memory_transport()
         config["AMQP_URI"] = EMBEDDED_AMQP_URI
-        run_in_this_process(names, config)
-        return 0
+        return run_in_this_process(names, config)
     finally:
         if database:
             database.stop()

@@ -7,12 +7,15 @@ that is empty, the local MongoDB-compatible server that ``python -m services`` s
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 import mongoengine
 from mongoengine.connection import get_db
 from nameko.extensions import DependencyProvider
 
 log = logging.getLogger(__name__)
+EXPIRES_AT = "expires_at"
+_indexed: set[tuple[str, str, str]] = set()
 
 
 class DatabaseNotConfigured(RuntimeError):
@@ -34,6 +37,24 @@ def connect_database(alias: str, config: dict):
         name = f"{config.get('MONGODB_DB_PREFIX') or 'skills_'}{alias}"
         mongoengine.connect(db=name, alias=alias, host=config["MONGODB_URI"], uuidRepresentation="standard")
     return get_db(alias)
+
+
+def ensure_index_once(collection, keys, **options) -> None:
+    """``create_index`` the first time this process asks for it on this collection (idempotent anyway)."""
+    marker = (collection.database.name, collection.name, repr((keys, sorted(options.items()))))
+    if marker not in _indexed:
+        collection.create_index(keys, **options)
+        _indexed.add(marker)
+
+
+def expires_after(now: datetime, seconds: float) -> dict:
+    """The field that the expiry index (``ensure_expiry_index``) removes the document by."""
+    return {EXPIRES_AT: now + timedelta(seconds=seconds)}
+
+
+def ensure_expiry_index(collection) -> None:
+    """A TTL index: the server deletes a document once its ``expires_at`` has passed (never without one)."""
+    ensure_index_once(collection, EXPIRES_AT, expireAfterSeconds=0, name="expiry")
 
 
 def database_health(alias: str) -> dict:

@@ -12,6 +12,7 @@ from typing import Callable
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.db import ensure_expiry_index, expires_after
 from shared.validation import SHARED_SCHEMAS, schema_problems
 
 EVENT_SCHEMAS = SHARED_SCHEMAS / "events"
@@ -61,6 +62,9 @@ def check_event(name: str, event: dict) -> None:
         raise InvalidEvent(f"{name}: " + "; ".join(f"{p['path']}: {p['problem']}" for p in problems))
 
 
+KEEP_PROCESSED_SECONDS = 30 * 24 * 3600  # far beyond any redelivery; then the TTL index drops the id
+
+
 def handle_once(db, event: dict, handle: Callable[[dict], None]) -> bool:
     """Run ``handle(event)`` unless this service already processed ``event_id``.
 
@@ -72,8 +76,10 @@ def handle_once(db, event: dict, handle: Callable[[dict], None]) -> bool:
     if inbox.find_one({"_id": event["event_id"]}, {"_id": 1}):
         return False
     handle(event)
+    ensure_expiry_index(inbox)
     try:
-        inbox.insert_one({"_id": event["event_id"], "at": utc_now()})
+        now = utc_now()
+        inbox.insert_one({"_id": event["event_id"], "at": now, **expires_after(now, KEEP_PROCESSED_SECONDS)})
     except DuplicateKeyError:
         pass
     return True

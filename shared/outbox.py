@@ -1,9 +1,18 @@
-"""The transactional-outbox pattern, as far as MongoDB without transactions allows.
+"""The outbox: a change is never left without its event.
 
-A service records each event in its own ``outbox`` collection right after the write it describes,
-then dispatches it. An event whose dispatch failed (broker down, process killed) stays unsent and
-is dispatched again by the service's timer, so a change is never left without its event. Consumers
-are idempotent by ``event_id``, so a second dispatch is harmless.
+Atomic, on any MongoDB (no transaction needed): ``OutboxPublisher._update_with_event`` writes the
+event into the changed document itself (its ``_outbox`` array) in the same single-document update
+as the change, so both are stored or neither is. The event is then dispatched (nameko's dispatcher
+waits for the broker's publisher confirm) and pulled from the document. Whatever is left there
+(broker down, process killed between the write and the publish) is relayed by the service's timer
+from the collections it names in ``outbox_collections``, in order; the relay's query is indexed.
+
+Older call sites still use ``_emit``: the event is recorded in the ``outbox`` collection right after
+the write, then dispatched; there a crash between the two writes loses the event. Sent entries
+expire after a week (TTL index).
+
+A relayed event may go out twice (a crash after the publish and before the pull, or two instances
+relaying at once); consumers are idempotent by ``event_id``, so each is applied once.
 """
 from __future__ import annotations
 
@@ -13,49 +22,112 @@ from typing import Callable
 
 from nameko.events import EventDispatcher
 from nameko.timer import timer
+from pymongo.results import UpdateResult
 
+from shared.db import ensure_expiry_index, ensure_index_once, expires_after
 from shared.events import new_event, utc_now
 
 log = logging.getLogger(__name__)
 Dispatch = Callable[[str, dict], None]
+OUTBOX_FIELD = "_outbox"
+KEEP_SENT_SECONDS = 7 * 24 * 3600
+
+
+def pending_event(name: str, payload: dict) -> dict:
+    """A new event as it waits in a document's ``_outbox`` until it is dispatched."""
+    event = new_event(name, payload)
+    return {"event_id": event["event_id"], "name": name, "event": event, "at": utc_now()}
+
+
+def with_events(update: dict, *entries: dict) -> dict:
+    """``update`` that also stores ``entries`` in the same document write."""
+    push = {**update.get("$push", {}), OUTBOX_FIELD: {"$each": list(entries)}}
+    return {**update, "$push": push}
+
+
+def relay_document(db, collection: str, doc_id, dispatch: Dispatch) -> int:
+    """Dispatch the events waiting in one document, oldest first, pulling each once the broker took it."""
+    doc = db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1}) or {}
+    sent = 0
+    for entry in doc.get(OUTBOX_FIELD) or []:
+        if not _dispatched(dispatch, entry["name"], entry["event"]):
+            break  # keep the order: the rest waits for the relay
+        db[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: {"event_id": entry["event_id"]}}})
+        sent += 1
+    return sent
+
+
+def relay(db, collections: tuple[str, ...], dispatch: Dispatch, older_than_seconds: float = 5.0,
+          limit: int = 100) -> int:
+    """Dispatch the events left in ``collections`` for longer than ``older_than_seconds``."""
+    cutoff = utc_now() - timedelta(seconds=older_than_seconds)
+    sent = 0
+    for collection in collections:
+        ensure_index_once(db[collection], f"{OUTBOX_FIELD}.at", sparse=True, name="outbox_at")
+        for doc in db[collection].find({f"{OUTBOX_FIELD}.at": {"$lt": cutoff}}, {"_id": 1}).limit(limit):
+            sent += relay_document(db, collection, doc["_id"], dispatch)
+    return sent
 
 
 def emit(db, dispatch: Dispatch, name: str, payload: dict) -> dict:
     """Record the event, dispatch it, mark it sent; a failed dispatch is left for ``flush``."""
     event = new_event(name, payload)
+    ensure_expiry_index(db["outbox"])
     db["outbox"].insert_one({"_id": event["event_id"], "name": name, "event": event, "sent": False, "at": utc_now()})
     _send(db, dispatch, name, event)
     return event
 
 
-def _send(db, dispatch: Dispatch, name: str, event: dict) -> bool:
+def _dispatched(dispatch: Dispatch, name: str, event: dict) -> bool:
     try:
         dispatch(name, event)
     except Exception as exc:  # the broker's failure must not undo the recorded change
         log.warning("event %s %s not dispatched yet (%s); the outbox will retry", name, event["event_id"], exc)
         return False
-    db["outbox"].update_one({"_id": event["event_id"]}, {"$set": {"sent": True}})
+    return True
+
+
+def _send(db, dispatch: Dispatch, name: str, event: dict) -> bool:
+    if not _dispatched(dispatch, name, event):
+        return False
+    db["outbox"].update_one({"_id": event["event_id"]}, {"$set": {"sent": True, **expires_after(utc_now(), KEEP_SENT_SECONDS)}})
     return True
 
 
 def flush(db, dispatch: Dispatch, older_than_seconds: float = 5.0, limit: int = 500) -> int:
     """Dispatch events left unsent for longer than ``older_than_seconds``; returns how many went out."""
     cutoff = utc_now() - timedelta(seconds=older_than_seconds)
+    ensure_expiry_index(db["outbox"])
+    ensure_index_once(db["outbox"], [("sent", 1), ("at", 1)], name="unsent")
     pending = db["outbox"].find({"sent": False, "at": {"$lt": cutoff}}).sort("at", 1).limit(limit)
     return sum(_send(db, dispatch, doc["name"], doc["event"]) for doc in pending)
 
 
 class OutboxPublisher:
-    """Service mixin: ``_emit`` records and dispatches an event; a timer resends what is left.
+    """Service mixin: a change and its event in one write, dispatched; a timer relays what is left.
 
-    The class using it names its database dependency ``db``.
+    The class using it names its database dependency ``db`` and, in ``outbox_collections``, the
+    collections whose documents ``_update_with_event`` writes events into.
     """
 
     dispatch = EventDispatcher()
+    outbox_collections: tuple[str, ...] = ()
+    outbox_grace_seconds = 5.0
+
+    def _update_with_event(self, collection: str, doc_id, condition: dict, update: dict, name: str,
+                           payload: dict) -> UpdateResult:
+        """Update document ``doc_id`` (if it also matches ``condition``) and store the event ``name`` in
+        the same write, then send it. Nothing is stored or sent when the document does not match."""
+        result = self.db[collection].update_one({"_id": doc_id, **condition},
+                                                with_events(update, pending_event(name, payload)))
+        if result.matched_count:
+            relay_document(self.db, collection, doc_id, self.dispatch)
+        return result
 
     def _emit(self, name: str, payload: dict) -> dict:
         return emit(self.db, self.dispatch, name, payload)
 
     @timer(interval=5)
     def flush_outbox(self) -> None:
-        flush(self.db, self.dispatch)
+        flush(self.db, self.dispatch, self.outbox_grace_seconds)
+        relay(self.db, self.outbox_collections, self.dispatch, self.outbox_grace_seconds)

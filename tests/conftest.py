@@ -160,8 +160,7 @@ def admin_api(platform) -> Api:
     return Api(platform).sign_in(ADMIN["username"], ADMIN["password"])
 
 
-@pytest.fixture(scope="session")
-def make_user(admin_api):
+def user_maker(admin_api: Api):
     """Create an account with ``role`` and return an Api signed in as it (username on ``.username``)."""
 
     def make(role: str, username: str | None = None) -> Api:
@@ -174,6 +173,11 @@ def make_user(admin_api):
         return api
 
     return make
+
+
+@pytest.fixture(scope="session")
+def make_user(admin_api):
+    return user_maker(admin_api)
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,7 @@ from services.awards.domain.results import Competition, ContestantResult
 from services.awards.domain.scoring import programme_weights_fingerprint, score_candidate, score_summary
 from shared.clock import ShanghaiToday
 from shared.entrypoints import rpc
-from shared.outbox import OutboxPublisher
+from shared.outbox import OUTBOX_FIELD, OutboxPublisher, pending_event, relay_document
 from shared.db import MongoDatabase, database_health
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, iso_utc, utc_now
@@ -209,6 +209,7 @@ PERSON_PROJECTION = {"scoring_input": 1, "name": 1, "masked_id": 1, "employer": 
 
 class AwardsService(OutboxPublisher):
     name = "awards"
+    outbox_collections = ("competitions",)
 
     db = MongoDatabase(ALIAS)
     today = ShanghaiToday()
@@ -328,12 +329,16 @@ class AwardsService(OutboxPublisher):
             "revision": revision, "event_id": event["event_id"], "at": now, "contestants": len(rows),
             "outcome": "correction" if stored else "recorded",
             "replaces_revision": stored["revision"] if stored else None}]
-        storage.competitions().replace_one({"_id": code}, {
-            "_id": code, "revision": revision, "event_id": event["event_id"], "person_keys": list(rows),
-            "name": comp.get("name"), "tier": comp.get("tier"), "year": comp.get("year"), "history": history},
-            upsert=True)
-        for payload in honour_events:
-            self._emit("honour_granted", payload)
+        waiting = (stored or {}).get(OUTBOX_FIELD, []) + [pending_event("honour_granted", p) for p in honour_events]
+        try:  # the accepted revision and its honour events in one write, by one delivery only
+            storage.competitions().replace_one({"_id": code, "revision": {"$lt": revision}}, {
+                "_id": code, "revision": revision, "event_id": event["event_id"], "person_keys": list(rows),
+                "name": comp.get("name"), "tier": comp.get("tier"), "year": comp.get("year"), "history": history,
+                OUTBOX_FIELD: waiting}, upsert=True)
+        except DuplicateKeyError:
+            log.info("results_published %s revision %s: accepted meanwhile by a concurrent delivery", code, revision)
+            return {"outcome": "same_revision_ignored", "recorded": 0}
+        relay_document(self.db, storage.competitions().name, code, self.dispatch)
         self._rescore(list(persons))
         return {"outcome": "correction" if stored else "recorded", "recorded": len(rows)}
 

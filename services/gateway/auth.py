@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
+from bson import ObjectId
 from mongoengine import BooleanField, DateTimeField, Document, DictField, IntField, ListField, StringField
 from mongoengine.errors import NotUniqueError
 
@@ -271,14 +272,17 @@ def _retry_after(times: list[datetime], limit: int, window: int, now: datetime) 
     return max(1, int((free_at - now).total_seconds() + 0.999)) if free_at > now else None
 
 
-def refuse_if_throttled(username: str, address: str, limits: SignInLimits) -> list[datetime]:
+def refuse_if_throttled(username: str, address: str, limits: SignInLimits, before: ObjectId) -> list[datetime]:
     """Raise ``SignInThrottled`` when the account or the address is over its limit.
 
-    One query reads both counters; returns the account's counted failures.
+    Counts the failures recorded before attempt ``before`` (ids give every attempt one place in a
+    total order), so of a burst arriving together exactly the first ones within the limit go on to
+    the password check, however the checks interleave. One query reads both counters; returns the
+    account's counted failures.
     """
     now = utc_now()
     since = now - timedelta(seconds=max(limits.account_window, limits.address_window))
-    recent = SignInFailure.objects(at__gte=since).filter(
+    recent = SignInFailure.objects(at__gte=since, id__lt=before).filter(
         __raw__={"$or": [{"username": username}, {"address": address}]}).order_by("-at").only(
         "at", "username", "address", "cleared")
     account, by_address = [], []
@@ -303,8 +307,12 @@ def begin_attempt(username: str, address: str, limits: SignInLimits) -> tuple[Si
     Recorded before the (slow, queued) password check, so that attempts made at the same time count
     against each other; a gateway stopping mid-check leaves the attempt counted ("unfinished").
     """
-    earlier_failures = refuse_if_throttled(username, address, limits)
     attempt = SignInFailure(at=utc_now(), username=username, address=address, reason=UNFINISHED).save()
+    try:
+        earlier_failures = refuse_if_throttled(username, address, limits, before=attempt.id)
+    except SignInThrottled:
+        attempt.delete()  # checked no password: neither a failure to audit nor one that extends the lock
+        raise
     return attempt, earlier_failures
 
 

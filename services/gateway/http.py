@@ -25,7 +25,7 @@ from typing import Any, Callable
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import ServiceError, detail, error_envelope
@@ -304,7 +304,7 @@ def http_exception_response(request: Request, exc: HTTPException) -> Response:
         return error_response(MethodNotAllowedError(request.method, request.path, list(exc.valid_methods or [])))
     if isinstance(exc, RequestEntityTooLarge):
         return error_response(ServiceError("PAYLOAD_TOO_LARGE", f"the body is larger than {MAX_BODY_BYTES} bytes"))
-    if isinstance(exc, NotFound):
+    if isinstance(exc, (NotFound, RequestRedirect)):  # a path is served as typed, never redirected
         return error_response(ServiceError("NOT_FOUND", f"no API resource at {request.path!r}; the API is under "
                                                         f"{API_PREFIX}/"))
     return error_response(ServiceError("MALFORMED_REQUEST", exc.description or exc.name))

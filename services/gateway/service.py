@@ -3,22 +3,26 @@ from __future__ import annotations
 
 import logging
 
+import amqp.exceptions
 import eventlet
+import kombu.exceptions
 from nameko.dependency_providers import Config
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request
 
-from services.gateway import auth
+from services.gateway import auth, console
 from services.gateway.http import (API_PREFIX, MAX_BODY_BYTES, Call, api_entrypoint, build_map, error_response,
                                    match, unexpected_failure)
 from services.gateway.routes import all_routes
 from shared.db import MongoDatabase, connect_database
 from shared.errors import ServiceError
+from shared.rpc import ExpiringRpcProxy, rpc_timeout
 from shared.secrets import RequiredSecrets
 
 log = logging.getLogger(__name__)
+# Expected when the broker is down or cuts connections: a 503 and one log line each, no traceback.
+BROKER_ERRORS = (kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
 URL_MAP = build_map(all_routes())
 
 
@@ -45,9 +49,9 @@ class GatewayService:
     db = MongoDatabase(auth.ALIAS)
     secrets = RequiredSecrets("TOKEN_SECRET")
     admin = AdminBootstrap()
-    registration = RpcProxy("registration")
-    scoring = RpcProxy("scoring")
-    awards = RpcProxy("awards")
+    registration = ExpiringRpcProxy("registration")
+    scoring = ExpiringRpcProxy("scoring")
+    awards = ExpiringRpcProxy("awards")
 
     @api_entrypoint("GET,POST,PUT,PATCH,DELETE,OPTIONS", API_PREFIX + "/<path:path>")
     def api(self, request: Request, path: str):
@@ -58,13 +62,23 @@ class GatewayService:
             return self._dispatch(request)
         except ServiceError as error:
             return error_response(error)
-        except (UnknownService, eventlet.Timeout) as exc:
-            log.warning("backend unavailable for %s %r: %r", request.method, request.path, exc)
-            return error_response(ServiceError("UNAVAILABLE", "a backend service is not answering; try again shortly"))
+        except (UnknownService, eventlet.Timeout, *BROKER_ERRORS) as exc:
+            log.warning("backend unavailable for %s %r: %s: %s", request.method, request.path,
+                        type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+            return error_response(ServiceError(
+                "UNAVAILABLE", "a backend service is not answering; retry shortly with the same request_id"))
         except RemoteError as exc:
             return unexpected_failure(request, exc, f"backend fault {exc.exc_type}")
         except Exception as exc:
             return unexpected_failure(request, exc)
+
+    @api_entrypoint("GET", "/")
+    def console_page(self, request: Request):
+        return console.serve(request, "index.html")
+
+    @api_entrypoint("GET", console.PREFIX + "<path:path>")
+    def console_file(self, request: Request, path: str):
+        return console.serve(request, path)
 
     def _dispatch(self, request: Request):
         if request.content_length and request.content_length > MAX_BODY_BYTES:
@@ -75,7 +89,7 @@ class GatewayService:
             call.user = auth.verify_bearer(request.headers.get("Authorization"), self.config["TOKEN_SECRET"])
             auth.check_account(call.user)
             auth.authorise(call.user, route.roles)
-        with eventlet.Timeout(float(self.config.get("RPC_TIMEOUT_SECONDS") or 10)):
+        with eventlet.Timeout(rpc_timeout(self.config)):
             return route.handler(call)
 
 

@@ -77,6 +77,7 @@ class RequestPartition:
 
 class ScoringService(OutboxPublisher):
     name = "scoring"
+    outbox_collections = (COMPETITIONS, SHEETS)
 
     config = Config()
     db = MongoDatabase(storage.ALIAS)
@@ -301,15 +302,14 @@ class ScoringService(OutboxPublisher):
         parsed, _ = storage.scheme(self.db, code, doc["scheme_version"])
         subs = [s.id for s in parsed.sub_criteria]
         storage.create_sheets(self.db, code, subs)
-        opened = self.db[COMPETITIONS].update_one(
-            {"_id": code, "status": "setup", "scheme_version": doc["scheme_version"]},
-            {"$set": {"status": "marking", "policy": policy, "opened_by": actor["username"], "opened_at": utc_now()}})
+        opened = self._update_with_event(
+            COMPETITIONS, code, {"status": "setup", "scheme_version": doc["scheme_version"]},
+            {"$set": {"status": "marking", "policy": policy, "opened_by": actor["username"], "opened_at": utc_now()}},
+            "marking_opened", {"competition_code": code, "scheme_version": doc["scheme_version"], "sub_criteria": subs,
+                               "entries": len(roster.members), "opened_by": actor["username"]})
         if not opened.matched_count:
             raise ServiceError("CONFLICT", f"{code} changed meanwhile (scheme replaced or marking opened); try again")
         self._audit(code, actor, "open", version=doc["scheme_version"])
-        self._emit("marking_opened", {"competition_code": code, "scheme_version": doc["scheme_version"],
-                                      "sub_criteria": subs, "entries": len(roster.members),
-                                      "opened_by": actor["username"]})
         return {"competition_code": code, "status": "marking", "scheme_version": doc["scheme_version"],
                 "entries": len(roster.members), "judges": sorted(roster.judges), "sub_criteria": subs,
                 "policy": policy}
@@ -509,10 +509,12 @@ class ScoringService(OutboxPublisher):
                                     f"{doc['policy'].get('dispute_limit')}"} for d in status["_disputed"]]
             raise ServiceError("RULE_VIOLATION", f"sub-criterion {sub_id} cannot be locked: {status['missing']} "
                                f"mark(s) missing, {status['disputed']} in dispute", details[:marksheet.MAX_DETAILS])
-        self.db[SHEETS].update_one({"_id": sheet_id(code, sub_id), "locked": False},
-                                   {"$set": {"locked": True, "locked_by": actor["username"], "locked_at": utc_now()}})
-        self._audit(code, actor, "lock", sub_criterion=sub_id)
-        self._emit("marks_locked", {"competition_code": code, "sub_criterion": sub_id, "locked_by": actor["username"]})
+        locked = self._update_with_event(
+            SHEETS, sheet_id(code, sub_id), {"locked": False},
+            {"$set": {"locked": True, "locked_by": actor["username"], "locked_at": utc_now()}},
+            "marks_locked", {"competition_code": code, "sub_criterion": sub_id, "locked_by": actor["username"]})
+        if locked.matched_count:
+            self._audit(code, actor, "lock", sub_criterion=sub_id)
         return {**marksheet.public(status), "locked": True}
 
     @rpc
@@ -529,13 +531,13 @@ class ScoringService(OutboxPublisher):
         sheet = self.db[SHEETS].find_one({"_id": sheet_id(code, sub_id)}, {"locked": 1})
         if sheet is None:
             raise not_found("sub-criterion", sub_id)
-        done = self.db[SHEETS].update_one({"_id": sheet_id(code, sub_id), "locked": True},
-                                          {"$set": {"locked": False, "unlocked_before": True}})
+        done = self._update_with_event(
+            SHEETS, sheet_id(code, sub_id), {"locked": True}, {"$set": {"locked": False, "unlocked_before": True}},
+            "marks_unlocked", {"competition_code": code, "sub_criterion": sub_id, "unlocked_by": actor["username"],
+                               "reason": payload["reason"]})
         if not done.matched_count:
             raise ServiceError("INVALID_STATE", f"sub-criterion {sub_id} is not locked")
         self._audit(code, actor, "unlock", sub_criterion=sub_id, reason=payload["reason"])
-        self._emit("marks_unlocked", {"competition_code": code, "sub_criterion": sub_id,
-                                      "unlocked_by": actor["username"], "reason": payload["reason"]})
         return {"competition_code": code, "sub_criterion": sub_id, "locked": False, "reason": payload["reason"]}
 
     # -------------------------------------------------------------------- audit
@@ -597,14 +599,14 @@ class ScoringService(OutboxPublisher):
                                                      "event": competition.get("event"), "results": rows,
                                                      "finalised_by": actor["username"], "finalised_at": now},
                                      upsert=True)
-        flipped = self.db[COMPETITIONS].update_one({"_id": code, "status": "marking"},
-                                                   {"$set": {"status": "final", "results_revision": revision}})
+        published = [{k: row[k] for k in PUBLISHED_FIELDS} for row in rows]
+        flipped = self._update_with_event(
+            COMPETITIONS, code, {"status": "marking"}, {"$set": {"status": "final", "results_revision": revision}},
+            "results_published", {"competition": competition, "revision": revision, "results": published})
         where = self._standing(actor, code, doc)
         if not flipped.matched_count:
             return self._results_view({**self._stored_results(code), "replayed": True}, where)
         self._audit(code, actor, "finalise", revision=revision)
-        published = [{k: row[k] for k in PUBLISHED_FIELDS} for row in rows]
-        self._emit("results_published", {"competition": competition, "revision": revision, "results": published})
         return self._results_view({**self._stored_results(code), "replayed": False}, where)
 
     @rpc

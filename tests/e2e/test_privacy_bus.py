@@ -17,6 +17,7 @@ import uuid
 import zipfile
 from datetime import date
 
+import eventlet
 import pytest
 from kombu import Connection, Queue, binding
 from nameko.rpc import get_rpc_exchange
@@ -119,18 +120,36 @@ class BusTap:
         self.queue = Queue(f"privacy-tap-{uuid.uuid4().hex[:8]}", bindings=[binding(e, routing_key="#") for e in exchanges],
                            exclusive=True)(channel)
         self.queue.declare()
+        self.messages: list[dict] = []
+        self.reading = True
+        self.reader = eventlet.spawn(self._read)
+
+    def _read(self) -> None:
+        """Read as messages come: an RPC request expires in every queue, this one too, after the RPC timeout."""
+        while self.reading:
+            if not self._take_waiting():
+                eventlet.sleep(0.1)
+
+    def _take_waiting(self) -> int:
+        taken = 0
+        while (message := self.queue.get(no_ack=True)) is not None:
+            self.messages.append({"exchange": message.delivery_info.get("exchange"),
+                                  "routing_key": message.delivery_info.get("routing_key"),
+                                  "correlation_id": message.properties.get("correlation_id"),
+                                  "reply_to": message.properties.get("reply_to"),
+                                  "body": readable(message.body)})
+            taken += 1
+        return taken
 
     def drain(self) -> list[dict]:
-        messages = []
-        while (message := self.queue.get(no_ack=True)) is not None:
-            messages.append({"exchange": message.delivery_info.get("exchange"),
-                             "routing_key": message.delivery_info.get("routing_key"),
-                             "correlation_id": message.properties.get("correlation_id"),
-                             "reply_to": message.properties.get("reply_to"),
-                             "body": readable(message.body)})
-        return messages
+        self.reading = False
+        self.reader.wait()
+        self._take_waiting()
+        return self.messages
 
     def close(self):
+        self.reading = False
+        self.reader.wait()
         self.connection.release()
 
 

@@ -69,3 +69,31 @@ def test_the_last_active_admin_cannot_be_removed(users, change):
     with pytest.raises(ServiceError):
         auth.update_user("second", change)
     assert auth.update_user("second", {"name": "still the admin"}).name == "still the admin"
+
+
+@pytest.fixture
+def failures(databases, mongodb_uri, db_prefix):
+    """``auth.SignInFailure`` on a fresh database of the test's own."""
+    alias = f"unit-signin-{uuid.uuid4().hex[:8]}"
+    mongoengine.connect(db=db_prefix + alias, alias=alias, host=mongodb_uri, uuidRepresentation="standard")
+    try:
+        with switch_db(auth.SignInFailure, alias) as failure_class:
+            yield failure_class
+    finally:
+        get_db(alias).client.drop_database(db_prefix + alias)
+        mongoengine.disconnect(alias)
+
+
+def test_a_burst_recorded_before_any_check_lets_exactly_the_first_attempts_within_the_limit_through(failures):
+    """Every attempt of a burst is stored before any throttle check runs (the worst interleaving);
+    whatever order the checks then run in, the first ``limit`` attempts go on and the rest are refused."""
+    limits = auth.SignInLimits(account_failures=3, account_window=900, address_failures=100, address_window=300)
+    burst = [failures(at=auth.utc_now(), username="burst", address="10.0.0.1", reason=auth.UNFINISHED).save()
+             for _ in range(7)]
+    refused = set()
+    for position in reversed(range(len(burst))):
+        try:
+            auth.refuse_if_throttled("burst", "10.0.0.1", limits, before=burst[position].id)
+        except auth.SignInThrottled:
+            refused.add(position)
+    assert refused == {3, 4, 5, 6}
