@@ -1,4 +1,5 @@
 """The admin bootstrap and the last-admin rule, on a database of their own."""
+import contextlib
 import re
 import uuid
 
@@ -11,17 +12,24 @@ from services.gateway import auth
 from shared.errors import ServiceError
 
 
-@pytest.fixture
-def users(databases, mongodb_uri, db_prefix):
-    """``auth.User`` pointed at a fresh database of the test's own (``databases`` connects the real one)."""
+@contextlib.contextmanager
+def on_own_database(document: type, mongodb_uri: str, db_prefix: str):
+    """``document`` pointed at a fresh database of the test's own, dropped afterwards."""
     alias = f"unit-gateway-{uuid.uuid4().hex[:8]}"
     mongoengine.connect(db=db_prefix + alias, alias=alias, host=mongodb_uri, uuidRepresentation="standard")
     try:
-        with switch_db(auth.User, alias) as user_class:
-            yield user_class
+        with switch_db(document, alias) as switched:
+            yield switched
     finally:
         get_db(alias).client.drop_database(db_prefix + alias)
         mongoengine.disconnect(alias)
+
+
+@pytest.fixture
+def users(databases, mongodb_uri, db_prefix):
+    """``auth.User`` on a database of the test's own (``databases`` connects the real one)."""
+    with on_own_database(auth.User, mongodb_uri, db_prefix) as user_class:
+        yield user_class
 
 
 def _printed_password(text: str) -> str:
@@ -73,15 +81,9 @@ def test_the_last_active_admin_cannot_be_removed(users, change):
 
 @pytest.fixture
 def failures(databases, mongodb_uri, db_prefix):
-    """``auth.SignInFailure`` on a fresh database of the test's own."""
-    alias = f"unit-signin-{uuid.uuid4().hex[:8]}"
-    mongoengine.connect(db=db_prefix + alias, alias=alias, host=mongodb_uri, uuidRepresentation="standard")
-    try:
-        with switch_db(auth.SignInFailure, alias) as failure_class:
-            yield failure_class
-    finally:
-        get_db(alias).client.drop_database(db_prefix + alias)
-        mongoengine.disconnect(alias)
+    """``auth.SignInFailure`` on a database of the test's own."""
+    with on_own_database(auth.SignInFailure, mongodb_uri, db_prefix) as failure_class:
+        yield failure_class
 
 
 def test_a_burst_recorded_before_any_check_lets_exactly_the_first_attempts_within_the_limit_through(failures):
