@@ -110,7 +110,7 @@ class SignInThrottled(ServiceError):
 
     def __init__(self, message: str, retry_after: int):
         super().__init__("TOO_MANY_REQUESTS", message)
-        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}  # sent by the gateway's error_response
 
 
 # --------------------------------------------------------------------------- passwords

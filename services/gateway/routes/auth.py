@@ -31,20 +31,13 @@ def _token(call: Call, user: auth.User, status: int):
     return json_response(auth.issue_token(user, config["TOKEN_SECRET"], int(config["TOKEN_TTL_SECONDS"])), status)
 
 
-def _throttled(error: auth.SignInThrottled):
-    return json_response(error.envelope(), error.status, headers={"Retry-After": str(error.retry_after)})
-
-
 @api("POST", "/auth/tokens", None, "Sign in: exchange username and password for a bearer token "
      "(429 with Retry-After after repeated failures for the account or from the address)",
      request_schema=str(SCHEMAS / "token_request.json"), success=201, refusals=(401, 429))
 def create_token(call: Call):
     body = call.json()
     validate(body, SCHEMAS / "token_request.json", "sign-in request")
-    try:
-        user = auth.authenticate(body["username"], body["password"], _client_address(call), _limits(call))
-    except auth.SignInThrottled as error:
-        return _throttled(error)
+    user = auth.authenticate(body["username"], body["password"], _client_address(call), _limits(call))
     return _token(call, user, 201)
 
 
@@ -95,11 +88,8 @@ def me(call: Call):
 def change_own_password(call: Call):
     body = call.json()
     validate(body, SCHEMAS / "password_change.json", "password change")
-    try:
-        user = auth.change_own_password(call.user["sub"], body["current_password"], body["new_password"],
-                                        _client_address(call), _limits(call))
-    except auth.SignInThrottled as error:
-        return _throttled(error)
+    user = auth.change_own_password(call.user["sub"], body["current_password"], body["new_password"],
+                                    _client_address(call), _limits(call))
     return _token(call, user, 200)
 
 
