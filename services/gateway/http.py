@@ -13,6 +13,7 @@ its JSON pointer). Declared query parameters are checked against ``QUERY_PARAMET
 """
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -248,6 +249,12 @@ def _default(value):
 def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
     body = json.dumps(payload, ensure_ascii=False, default=_default)
     return Response(body, status=status, mimetype="application/json", headers=headers)
+
+
+def download_response(answer: dict) -> Response:
+    """A file a service exported (``filename``, ``content_type``, ``content_b64``) as an attachment."""
+    return Response(base64.b64decode(answer["content_b64"]), mimetype=answer["content_type"].split(";")[0],
+                    headers={"Content-Disposition": f'attachment; filename="{answer["filename"]}"'})
 
 
 RETRY_AFTER_SECONDS = 5

@@ -5,9 +5,8 @@ import base64
 from functools import partial
 from pathlib import Path
 
-from werkzeug.wrappers import Response
 
-from services.gateway.http import Call, Route, json_response, route
+from services.gateway.http import Call, Route, download_response, json_response, route
 from shared.errors import ServiceError
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "awards" / "schemas"
@@ -102,9 +101,7 @@ def list_nominees(call: Call):
             raise ServiceError("VALIDATION_FAILED", "format is csv, xlsx or json",
                                [{"path": "/format", "problem": f"'{fmt}' is not csv, xlsx or json"}])
         if fmt != "json":
-            answer = call.worker.awards.export_nominees(call.actor, call.params["round_id"], fmt)
-            return Response(base64.b64decode(answer["content_b64"]), mimetype=answer["content_type"].split(";")[0],
-                            headers={"Content-Disposition": f'attachment; filename="{answer["filename"]}"'})
+            return download_response(call.worker.awards.export_nominees(call.actor, call.params["round_id"], fmt))
     return json_response(call.worker.awards.list_nominees(call.actor, call.params["round_id"], call.query))
 
 

@@ -6,9 +6,8 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from werkzeug.wrappers import Response
 
-from services.gateway.http import Call, Route, json_response, route
+from services.gateway.http import Call, Route, download_response, json_response, route
 from shared.errors import ServiceError
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "scoring" / "schemas"
@@ -62,12 +61,7 @@ def get_marking_scheme(call: Call):
     fmt = call.query.get("format", "json").lower()
     if fmt == "json":
         return json_response(call.worker.scoring.get_marking_scheme(call.actor, call.params["code"]))
-    return _download(call.worker.scoring.export_marking_scheme(call.actor, call.params["code"], fmt))
-
-
-def _download(answer: dict) -> Response:
-    return Response(base64.b64decode(answer["content_b64"]), mimetype=answer["content_type"].split(";")[0],
-                    headers={"Content-Disposition": f'attachment; filename="{answer["filename"]}"'})
+    return download_response(call.worker.scoring.export_marking_scheme(call.actor, call.params["code"], fmt))
 
 
 @api("GET", COMPETITION + "/marking-forms/<sub_id>", MARKING,
@@ -75,7 +69,7 @@ def _download(answer: dict) -> Response:
      query=("format",), scope=TEAM)
 def marking_form(call: Call):
     fmt = call.query.get("format", "xlsx").lower()
-    return _download(call.worker.scoring.marking_form(call.actor, call.params["code"], call.params["sub_id"], fmt))
+    return download_response(call.worker.scoring.marking_form(call.actor, call.params["code"], call.params["sub_id"], fmt))
 
 
 @api("POST", COMPETITION + "/marking/open", OVERSEERS,
@@ -150,7 +144,7 @@ def results(call: Call):
     fmt = call.query.get("format", "json").lower()
     if fmt == "json":
         return json_response(call.worker.scoring.get_results(call.actor, call.params["code"]))
-    return _download(call.worker.scoring.export_results(call.actor, call.params["code"], fmt))
+    return download_response(call.worker.scoring.export_results(call.actor, call.params["code"], fmt))
 
 
 @api("GET", "/events/<event>/top-score", STAFF, "Top-score award of an event over its finalised competitions")
