@@ -5,7 +5,6 @@ import base64
 from functools import partial
 from pathlib import Path
 
-
 from services.gateway.http import Call, Route, download_response, json_response, route
 from shared.errors import ServiceError
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-
 from services.gateway.http import Call, Route, download_response, json_response, route
 from shared.errors import ServiceError
 
