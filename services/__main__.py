@@ -23,8 +23,13 @@ from shared.config import load_config  # noqa: E402
 from shared.datadir import data_dir  # noqa: E402
 from shared.db import needs_local_server  # noqa: E402
 from shared.localdb import LocalDatabase, LocalDatabaseError, database_file  # noqa: E402
-from shared.runtime import (EMBEDDED_AMQP_URI, Supervisor, broker_reachable, patch_memory_transport,  # noqa: E402
-                            run_until_stopped)
+from shared.runtime import (  # noqa: E402
+    EMBEDDED_AMQP_URI,
+    Supervisor,
+    broker_reachable,
+    patch_memory_transport,
+    run_until_stopped,
+)
 from shared.secrets import SecretProblem, preflight  # noqa: E402
 
 SERVICE_NAMES = ("registration", "scoring", "awards", "gateway")
@@ -33,7 +38,7 @@ log = logging.getLogger("services")
 
 def service_class(name: str):
     module = __import__(f"services.{name}.service", fromlist=["service"])
-    return getattr(module, "SERVICE")
+    return module.SERVICE
 
 
 def run_in_this_process(names: tuple[str, ...], config: dict) -> int:

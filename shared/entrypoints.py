@@ -12,7 +12,7 @@ does not answer is turned into ``ServiceError("UNAVAILABLE")`` here; any other e
 as a ``RemoteError`` and is a fault.
 """
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from nameko.rpc import rpc as nameko_rpc
 from pymongo.errors import ConnectionFailure

@@ -7,7 +7,7 @@ into the HTTP envelope ``{"error": {"code", "message", "details"}}`` with the st
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from nameko.exceptions import deserialize_to_instance
 

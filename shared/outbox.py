@@ -17,8 +17,8 @@ relaying at once); consumers are idempotent by ``event_id``, so each is applied 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from nameko.events import EventDispatcher
 from nameko.timer import timer

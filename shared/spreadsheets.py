@@ -18,8 +18,9 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import openpyxl
 from eventlet import tpool
@@ -48,7 +49,7 @@ class Limits:
     ratio_floor_bytes: int = 1 * MB
     max_csv_bytes: int = 16 * MB
 
-    def but(self, **changes) -> "Limits":
+    def but(self, **changes) -> Limits:
         return replace(self, **changes)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -30,7 +30,7 @@ StrictValidator = validators.extend(
     Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _whole_number))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(path: str | Path) -> dict:
     schema = json.loads(Path(path).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
@@ -47,7 +47,7 @@ def shared_registry() -> Registry:
     return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(path: str) -> Draft202012Validator:
     return StrictValidator(load_schema(path), registry=shared_registry(), format_checker=FORMAT_CHECKER)
 

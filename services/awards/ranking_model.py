@@ -16,12 +16,12 @@ included: the ranked list and its cut line).
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Sequence
 
-from services.awards.domain.ranking import (APPROVED, Approvals, Criterion, TieSide, draw_cut_line, explain_tie,
-                                            order_key as domain_order_key)
+from services.awards.domain.ranking import APPROVED, Approvals, Criterion, TieSide, draw_cut_line, explain_tie
+from services.awards.domain.ranking import order_key as domain_order_key
 
 OUT_OF_RUNNING = ("ineligible", "rejected")
 

@@ -22,17 +22,17 @@ import json
 import logging
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from nameko.events import event_handler
 from nameko.timer import timer
 from pymongo.errors import DuplicateKeyError
 
-from services.awards import exports, profiles
+from services.awards import exports, profiles, storage
 from services.awards import ranking_model as rm
-from services.awards import storage
 from services.awards.domain import workflow
 from services.awards.domain.candidates import achievement_from_result, as_of_round, as_record
 from services.awards.domain.eligibility import check_eligibility
@@ -43,12 +43,12 @@ from services.awards.domain.ranking import draw_lot, inside_cut_line, tie_breaks
 from services.awards.domain.results import Competition, ContestantResult
 from services.awards.domain.scoring import programme_weights_fingerprint, score_candidate, score_summary
 from shared.clock import ShanghaiToday
-from shared.entrypoints import rpc
-from shared.outbox import OUTBOX_FIELD, OutboxPublisher, pending_event, relay_document
 from shared.db import MongoDatabase, database_health
+from shared.entrypoints import rpc
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, iso_utc, utc_now
 from shared.idempotency import run_command
+from shared.outbox import OUTBOX_FIELD, OutboxPublisher, pending_event, relay_document
 from shared.validation import validate
 
 log = logging.getLogger(__name__)

@@ -32,10 +32,19 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Iterator, NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
-from mongoengine import (BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField,
-                         StringField)
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    FloatField,
+    IntField,
+    ListField,
+    StringField,
+)
 from pymongo import ReplaceOne
 
 ALIAS = "awards"

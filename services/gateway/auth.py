@@ -13,15 +13,15 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from bson import ObjectId
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
-from bson import ObjectId
-from mongoengine import BooleanField, DateTimeField, Document, DictField, IntField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 from mongoengine.errors import NotUniqueError
 
 from shared.errors import ServiceError, detail, not_found, validation_failed
@@ -99,7 +99,7 @@ class SignInLimits:
     address_window: int = 300
 
     @classmethod
-    def from_config(cls, config: dict) -> "SignInLimits":
+    def from_config(cls, config: dict) -> SignInLimits:
         keys = {"account_failures": "SIGNIN_ACCOUNT_FAILURES", "account_window": "SIGNIN_ACCOUNT_WINDOW_SECONDS",
                 "address_failures": "SIGNIN_ADDRESS_FAILURES", "address_window": "SIGNIN_ADDRESS_WINDOW_SECONDS"}
         return cls(**{field: int(config[key]) for field, key in keys.items() if config.get(key) not in (None, "")})
@@ -261,7 +261,7 @@ def change_own_password(username: str, current: str, new: str, address: str, lim
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _retry_after(times: list[datetime], limit: int, window: int, now: datetime) -> int | None:

@@ -19,9 +19,10 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -60,7 +61,7 @@ class Route:
 
     method: str
     path: str
-    handler: Callable[["Call"], Any]
+    handler: Callable[[Call], Any]
     roles: frozenset[str] | None  # None: no token needed; otherwise every role allowed, admin included or not
     summary: str
     tag: str
@@ -206,7 +207,7 @@ def _pointer(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def check_query(route: "Route", args) -> None:
+def check_query(route: Route, args) -> None:
     """The query holds only ``route``'s declared parameters, each once and as ``QUERY_PARAMETERS`` says."""
     problems = []
     for name in args:

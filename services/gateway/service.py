@@ -12,8 +12,16 @@ from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request
 
 from services.gateway import auth, console
-from services.gateway.http import (API_PREFIX, MAX_BODY_BYTES, Call, api_entrypoint, build_map, error_response,
-                                   match, unexpected_failure)
+from services.gateway.http import (
+    API_PREFIX,
+    MAX_BODY_BYTES,
+    Call,
+    api_entrypoint,
+    build_map,
+    error_response,
+    match,
+    unexpected_failure,
+)
 from services.gateway.routes import all_routes
 from shared.db import MongoDatabase, connect_database
 from shared.errors import ServiceError

@@ -12,9 +12,9 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+from mongoengine.errors import NotUniqueError
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
-from mongoengine.errors import NotUniqueError
 
 from services.registration import storage
 from services.registration.domain import competition as rules
@@ -24,17 +24,22 @@ from services.registration.domain.access import Standing, contestant_view, stand
 from services.registration.domain.contestant import Contestant as DomainContestant
 from services.registration.domain.contestant import Delegation
 from services.registration.domain.eligibility import load_eligibility_policy
-from services.registration.domain.errors import ENVELOPE_CODE, RegistrationRuleError, RowProblem, sort_problems
+from services.registration.domain.errors import (
+    ENVELOPE_CODE,
+    RegistrationRuleError,
+    RowProblem,
+    sort_problems,
+)
 from services.registration.domain.identity import mask_resident_id, person_key
 from services.registration.domain.roster_import import additions_from_rows, clean_contestant, parse_roster
 from services.registration.storage import Competition, Contestant
 from shared.clock import ShanghaiToday
-from shared.outbox import OutboxPublisher
-from shared.entrypoints import rpc
 from shared.db import MongoDatabase, database_health
+from shared.entrypoints import rpc
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, utc_now
 from shared.idempotency import run_command
+from shared.outbox import OutboxPublisher
 from shared.secrets import RequiredSecrets
 from shared.validation import validate
 

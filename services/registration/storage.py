@@ -1,8 +1,7 @@
 """Registration's documents and the queries it needs. Only this service stores resident ID numbers."""
 from __future__ import annotations
 
-from mongoengine import (BooleanField, DateTimeField, DictField, Document, IntField, ListField,
-                         StringField)
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 ALIAS = "registration"
 

@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font
 
 from services.scoring.domain.measurement import measurement_to_cis
 from services.scoring.domain.scheme import Aspect, MarkingScheme
-from shared.exports import XLSX_MIMETYPE, put_text  # text stays text, formula-like text is neutralised
+from shared.exports import put_text  # text stays text, formula-like text is neutralised
 
 SHEET = "CIS Marking Scheme Import"
 ASPECT_HEADER = (

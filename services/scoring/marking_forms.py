@@ -16,10 +16,10 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from services.scoring.cis_export import XLSX_MIMETYPE, put_text
 from services.scoring.domain.measurement import describe
 from services.scoring.domain.numbers import format_mark
 from services.scoring.domain.scheme import Aspect, MarkingScheme
+from shared.exports import XLSX_MIMETYPE, put_text
 
 FORMATS = {"xlsx": XLSX_MIMETYPE, "pdf": "application/pdf"}
 CJK_FONT = "STSong-Light"

@@ -18,11 +18,17 @@ Decisions (see also ``services/scoring/README.md``):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
-from services.scoring.domain.marking import (AGGREGATIONS, is_disputed, judgement_score_valid, measurement_mark_valid,
-                                             observed_mark)
+from services.scoring.domain.marking import (
+    AGGREGATIONS,
+    is_disputed,
+    judgement_score_valid,
+    measurement_mark_valid,
+    observed_mark,
+)
 from services.scoring.domain.measurement import observation_for
 from services.scoring.domain.numbers import format_mark, parse_decimal
 from services.scoring.domain.scheme import MarkingScheme

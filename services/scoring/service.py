@@ -19,7 +19,7 @@ from nameko.events import event_handler
 from nameko.rpc import RpcProxy
 
 from services.scoring import export, marking_forms, marksheet, storage
-from services.scoring.cis_export import XLSX_MIMETYPE, cis_workbook
+from services.scoring.cis_export import cis_workbook
 from services.scoring.domain.cis_import import read_scheme_workbook, scheme_summary
 from services.scoring.domain.errors import MarkingRuleViolation, PolicyInvalid, SchemeInvalid
 from services.scoring.domain.marking import is_disputed
@@ -29,12 +29,13 @@ from services.scoring.domain.results import compute_results, top_score_award
 from services.scoring.domain.scheme import load_scheme, scheme_to_json, wsos_variation, wsos_warnings
 from services.scoring.marksheet import delegation_label, key, problem
 from services.scoring.storage import AUDIT, COMPETITIONS, RESULTS, SHEETS, sheet_id
-from shared.outbox import OutboxPublisher
-from shared.entrypoints import rpc
 from shared.db import MongoDatabase, database_health
+from shared.entrypoints import rpc
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, iso_utc, utc_now
+from shared.exports import XLSX_MIMETYPE
 from shared.idempotency import run_once
+from shared.outbox import OutboxPublisher
 from shared.validation import validate
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,9 @@ result), held titles, funding history and what the nomination form says. Plain f
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .results import Competition, ContestantResult, as_competition, as_contestant
 
@@ -25,7 +26,7 @@ class HeldTitle:
         return self.name_zh or self.code or "?"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "HeldTitle":
+    def from_dict(cls, data: Mapping[str, Any]) -> HeldTitle:
         return cls(code=data.get("code"), name_zh=data.get("name_zh"), year=data.get("year"))
 
 
@@ -36,7 +37,7 @@ class InnovationAward:
     level: str | None = None  # national | municipal | industry | district | enterprise | …
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "InnovationAward":
+    def from_dict(cls, data: Mapping[str, Any]) -> InnovationAward:
         return cls(name=data["name"], year=int(data["year"]), level=data.get("level"))
 
 
@@ -56,7 +57,7 @@ class Achievement:
     scale: int | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Achievement":
+    def from_dict(cls, data: Mapping[str, Any]) -> Achievement:
         skill = data.get("skill")
         if isinstance(skill, Mapping):
             skill = skill.get("name") or skill.get("code")
@@ -97,7 +98,7 @@ class CandidateRecord:
     still_in_post: bool | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "CandidateRecord":
+    def from_dict(cls, data: Mapping[str, Any]) -> CandidateRecord:
         return cls(
             person_key=data["person_key"],
             name=data.get("name", ""),
@@ -126,7 +127,7 @@ class CandidateRecord:
         }
 
 
-def as_record(value: "CandidateRecord | Mapping[str, Any]") -> CandidateRecord:
+def as_record(value: CandidateRecord | Mapping[str, Any]) -> CandidateRecord:
     return value if isinstance(value, CandidateRecord) else CandidateRecord.from_dict(value)
 
 

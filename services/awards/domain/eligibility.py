@@ -7,7 +7,8 @@ unknown) are reasons too, so the committee sees what to ask for.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from .candidates import CandidateRecord, HeldTitle, Reason, as_record
 from .levels import is_at_or_above

@@ -7,12 +7,13 @@ decision is written out as a human sentence citing the rule and the policy versi
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from .levels import promoted_by
 from .policy import Policy, as_policy
-from .results import Competition, ContestantResult, MEDALS, as_competition, as_contestant
+from .results import MEDALS, Competition, ContestantResult, as_competition, as_contestant
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Title:
     issuer: str | None = None
 
     @classmethod
-    def from_policy(cls, data: Mapping[str, Any]) -> "Title":
+    def from_policy(cls, data: Mapping[str, Any]) -> Title:
         return cls(data["code"], data["name_zh"], data["name_en"], data.get("issuer"))
 
     def to_dict(self) -> dict[str, Any]:

@@ -8,13 +8,14 @@ can change it per round and re-run.
 from __future__ import annotations
 
 import copy
-import re
 import hashlib
 import json
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -223,7 +224,7 @@ class Policy:
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_dict(cls, document: Mapping[str, Any]) -> "Policy":
+    def from_dict(cls, document: Mapping[str, Any]) -> Policy:
         """Validate and wrap; raises :class:`PolicyError` listing every problem."""
         problems = validate_policy(document)
         if problems:
@@ -280,7 +281,7 @@ class Policy:
         return None
 
 
-def as_policy(policy: "Policy | Mapping[str, Any]") -> Policy:
+def as_policy(policy: Policy | Mapping[str, Any]) -> Policy:
     return policy if isinstance(policy, Policy) else Policy.from_dict(policy)
 
 

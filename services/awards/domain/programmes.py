@@ -11,7 +11,8 @@ Which programmes exist, their checks, weights, quotas and budgets are policy dat
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .candidates import (
     Achievement,

@@ -14,9 +14,10 @@ rows (``services.awards.ranking_model``) call :func:`order_key` and :func:`expla
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 from .candidates import CandidateRecord
 from .policy import Policy, as_policy, load_default_policy

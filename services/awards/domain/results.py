@@ -5,9 +5,10 @@ then one :class:`ContestantResult` per contestant.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 MEDALS = ("gold", "silver", "bronze")
 
@@ -30,7 +31,7 @@ class Competition:
     selection_trial: bool = False  # WorldSkills selection trials (选拔赛); absent in the event → False
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Competition":
+    def from_dict(cls, data: Mapping[str, Any]) -> Competition:
         skill = data.get("skill") or {}
         return cls(
             code=data["code"],
@@ -66,7 +67,7 @@ class ContestantResult:
         return self.medal is not None or self.medallion
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ContestantResult":
+    def from_dict(cls, data: Mapping[str, Any]) -> ContestantResult:
         raw = data.get("raw")
         return cls(
             person_key=data["person_key"],
@@ -85,9 +86,9 @@ class ContestantResult:
         )
 
 
-def as_competition(value: "Competition | Mapping[str, Any]") -> Competition:
+def as_competition(value: Competition | Mapping[str, Any]) -> Competition:
     return value if isinstance(value, Competition) else Competition.from_dict(value)
 
 
-def as_contestant(value: "ContestantResult | Mapping[str, Any]") -> ContestantResult:
+def as_contestant(value: ContestantResult | Mapping[str, Any]) -> ContestantResult:
     return value if isinstance(value, ContestantResult) else ContestantResult.from_dict(value)

@@ -10,9 +10,10 @@ Cost is O(size of the record) so the service can re-score on every event; it re-
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .candidates import Achievement, CandidateRecord, HeldTitle, InnovationAward, as_record
 from .eligibility import title_matches

@@ -24,10 +24,11 @@ order; this module follows the project's brief (公示 before approval).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .policy import Policy, as_policy
 

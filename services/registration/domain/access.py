@@ -10,8 +10,8 @@ contestant number, a name and the delegation, nothing that identifies the person
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
-from typing import Iterable
 
 
 class Standing(str, Enum):

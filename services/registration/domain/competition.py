@@ -25,10 +25,11 @@ accepted; it must not be after ``start_date``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import Code, RegistrationRuleError
 

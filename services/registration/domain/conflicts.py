@@ -17,8 +17,9 @@ Judges and contestants may be the dataclasses here and in ``contestant`` or plai
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .competition import CONFLICT_RELATIONS
 from .contestant import Delegation

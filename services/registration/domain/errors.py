@@ -70,7 +70,7 @@ class RegistrationRuleError(Exception):
     """
 
     def __init__(self, code: str, message: str, path: str = "",
-                 details: "tuple[RegistrationRuleError, ...]" = ()):
+                 details: tuple[RegistrationRuleError, ...] = ()):
         super().__init__(code, message, path)
         self.code = code
         self.message = message

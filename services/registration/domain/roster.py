@@ -22,9 +22,9 @@ Team names compare by ``text.name_key`` (whitespace and case folded).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Sequence
 
 from .competition import Competition, registration_refusal
 from .contestant import Contestant

@@ -20,8 +20,9 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from shared.spreadsheets import Limits, UnreadableSpreadsheet, decode_text, read_csv, read_workbook
 

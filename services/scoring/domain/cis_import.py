@@ -42,9 +42,10 @@ the aspect.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
@@ -53,8 +54,17 @@ from shared.spreadsheets import Limits, UnreadableSpreadsheet, read_workbook
 from .errors import Problem, SchemeInvalid
 from .measurement import Measurement, MeasurementError, measurement_from_cis
 from .numbers import format_mark, parse_decimal
-from .scheme import (SCHEME_TOTAL, Aspect, Criterion, MarkingScheme, SubCriterion, WsosSection, stored_shape_problems,
-                     validate_scheme, with_references)
+from .scheme import (
+    SCHEME_TOTAL,
+    Aspect,
+    Criterion,
+    MarkingScheme,
+    SubCriterion,
+    WsosSection,
+    stored_shape_problems,
+    validate_scheme,
+    with_references,
+)
 
 MAX_ROWS = 10_000
 MAX_COLUMNS = 60

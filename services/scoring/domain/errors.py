@@ -7,7 +7,8 @@ Exceptions carry *every* problem found, never just the first one.
 """
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 
 class Problem(NamedTuple):

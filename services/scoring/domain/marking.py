@@ -20,10 +20,11 @@ and storage per aspect only; never sum those rounded values for a result.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping, Sequence, Union
+from typing import Any, Union
 
 from .errors import MarkingRuleViolation, Problem
 from .measurement import PASS_FAIL, MeasurementError, observe, possible_marks

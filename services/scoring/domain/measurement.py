@@ -27,10 +27,11 @@ Marks are Decimals rounded half-up to 2 places once, at the end.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import Problem
 from .numbers import format_mark, parse_decimal, round_half_up

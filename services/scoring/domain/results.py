@@ -8,10 +8,11 @@ same figures; only *best of delegation* is decided per member row (a member's ow
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .errors import MarkingRuleViolation, Problem
 from .marking import AGGREGATIONS, is_disputed, judgement_score_valid, measurement_mark_valid, raw_total

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 from .errors import Problem, SchemeInvalid
 from .measurement import Measurement, measurement_from_json, measurement_problems, measurement_to_json

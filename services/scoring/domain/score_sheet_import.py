@@ -25,12 +25,23 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
-from .cis_import import (SchemeImport, Sheet, assemble_scheme, blank, divides, filled, merge_problems, norm, number,
-                         text)
+from .cis_import import (
+    SchemeImport,
+    Sheet,
+    assemble_scheme,
+    blank,
+    divides,
+    filled,
+    merge_problems,
+    norm,
+    number,
+    text,
+)
 from .errors import Problem, SchemeInvalid
 from .numbers import parse_decimal
 from .scheme import Aspect, MarkingScheme, SubCriterion, stored_shape_problems, validate_scheme

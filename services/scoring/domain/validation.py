@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from jsonschema.exceptions import ValidationError
 from .errors import Problem
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(path: str) -> dict[str, Any]:
     """Read a packaged JSON Schema once; the schema itself is checked against Draft 2020-12."""
     schema = json.loads(Path(path).read_text(encoding="utf-8"))
