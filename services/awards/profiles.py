@@ -19,6 +19,7 @@ import unicodedata
 from typing import Any
 
 from services.awards.domain.policy import Policy
+from shared.levels import parse_skill_level
 from shared.spreadsheets import Limits, UnreadableSpreadsheet, decode_text, is_xlsx, read_csv, read_workbook
 
 PROFILE_FIELDS = ("name", "masked_id", "employer", "industry", "district", "union_member", "front_line",
@@ -49,8 +50,6 @@ COLUMN_LABEL = {field: names[-1] if field not in ("person_key",) else "人员标
 IGNORED = ("序号", "no", "#")
 YES = ("是", "yes", "y", "true", "1", "✓", "√")
 NO = ("否", "no", "n", "false", "0", "×")
-LEVEL_WORDS = {1: ("一级", "高级技师"), 2: ("二级", "技师"), 3: ("三级", "高级工"), 4: ("四级", "中级工"),
-               5: ("五级", "初级工")}
 AWARD_LEVELS = {"national": ("national", "国家级", "全国"), "municipal": ("municipal", "市级", "上海市"),
                 "industry": ("industry", "行业", "行业级"), "district": ("district", "区级"),
                 "enterprise": ("enterprise", "企业", "企业级")}
@@ -115,15 +114,10 @@ def _int(value: Any, low: int, high: int, what: str) -> int:
 
 
 def _level(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _int(value, 1, 5, "skill level")
-    text = _text(value)
-    if re.fullmatch(r"\d+", text):
-        return _int(text, 1, 5, "skill level")
-    for level, words in LEVEL_WORDS.items():
-        if text in words or any(text == f"{a}/{b}" for a in words for b in words):
-            return level
-    raise ValueError(f"'{text}' is not a skill level (1–5, 一级…五级, 高级技师/技师/高级工/中级工/初级工)")
+    level, problem = parse_skill_level(value)
+    if level is None:
+        raise ValueError(problem or "a skill level is required")
+    return level
 
 
 def _year(value: Any, what: str) -> int:

@@ -16,13 +16,10 @@ re-ranks the round.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import secrets
 import uuid
-from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -47,8 +44,11 @@ from shared.db import MongoDatabase, database_health
 from shared.entrypoints import rpc
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, iso_utc, utc_now
+from shared.exports import CSV_MIMETYPE, XLSX_MIMETYPE
+from shared.files import decode_upload, download
 from shared.idempotency import run_command
 from shared.outbox import OUTBOX_FIELD, OutboxPublisher, pending_event, relay_document
+from shared.roles import require_role
 from shared.validation import validate
 
 log = logging.getLogger(__name__)
@@ -223,11 +223,6 @@ class AwardsService(OutboxPublisher):
                                                                     {"ranking.rules": {"$ne": RANKING_RULES}}]}):
             self._rank_round(rnd)
 
-    @staticmethod
-    def _require(actor: dict, roles: Iterable[str]) -> None:
-        if (actor or {}).get("role") not in roles:
-            raise ServiceError("FORBIDDEN", f"role '{(actor or {}).get('role')}' may not do this; "
-                                            f"allowed: {', '.join(sorted(set(roles)))}")
 
     @rpc
     def health(self) -> dict:
@@ -254,7 +249,7 @@ class AwardsService(OutboxPublisher):
     @rpc
     def put_policy(self, actor: dict, document: Any) -> dict:
         """Store ``document`` as the next version (its own ``version`` is replaced by that number)."""
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         if not isinstance(document, dict):
             raise ServiceError("VALIDATION_FAILED", "the honours policy must be a JSON object",
                                [{"path": "/", "problem": "not an object"}])
@@ -402,7 +397,7 @@ class AwardsService(OutboxPublisher):
 
     @rpc
     def save_person(self, actor: dict, payload: dict) -> dict:
-        self._require(actor, PROFILE_WRITERS)
+        require_role(actor, PROFILE_WRITERS)
         validate(payload, SCHEMAS / "person_upsert.json", "person")
         return for_reader(actor, run_command(self.db, f"{actor['username']}:person", payload,
                                              lambda body: self._save_person(actor, body)))
@@ -435,11 +430,8 @@ class AwardsService(OutboxPublisher):
     @rpc
     def import_people(self, actor: dict, content_b64: str, hint: str = "") -> dict:
         """Profiles from a CSV or XLSX sheet: every row written, or none with every problem listed."""
-        self._require(actor, PROFILE_WRITERS)
-        try:
-            content = base64.b64decode(content_b64 or "", validate=True)
-        except (binascii.Error, ValueError):
-            raise ServiceError("MALFORMED_REQUEST", "the file could not be decoded")
+        require_role(actor, PROFILE_WRITERS)
+        content = decode_upload(content_b64)
         rows, problems = profiles.parse_profiles(content, hint or "", policy_at(current_version()))
         if problems:
             first = problems[0]
@@ -472,7 +464,7 @@ class AwardsService(OutboxPublisher):
     def search_people(self, actor: dict, query: dict | None = None) -> dict:
         """People on record found by name (prefix), employer (part of it), district, skill, or ``q``
         (any of these, or the person key), ordered by name, a page at a time, with the masked ID."""
-        self._require(actor, ID_READERS)
+        require_role(actor, ID_READERS)
         query = query or {}
         page, per_page = self._paging(query)
         storage.ensure_indexes()
@@ -486,7 +478,7 @@ class AwardsService(OutboxPublisher):
     @rpc
     def person_record(self, actor: dict, person_key: str) -> dict:
         """Everything known about a person and where each part came from."""
-        self._require(actor, RECORD_READERS)
+        require_role(actor, RECORD_READERS)
         return for_reader(actor, self._person_record(person_key))
 
     def _person_record(self, person_key: str) -> dict:
@@ -532,7 +524,7 @@ class AwardsService(OutboxPublisher):
 
     @rpc
     def open_round(self, actor: dict, payload: dict) -> dict:
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         validate(payload, SCHEMAS / "round_open.json", "nominee round")
         return run_command(self.db, f"{actor['username']}:round", payload,
                            lambda body: self._open_round(actor, body))
@@ -567,18 +559,18 @@ class AwardsService(OutboxPublisher):
 
     @rpc
     def list_rounds(self, actor: dict) -> dict:
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         return {"items": [self._round_view(r) for r in storage.rounds().find({}).sort("opened_at", -1)]}
 
     @rpc
     def get_round(self, actor: dict, round_id: str) -> dict:
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         return self._round_view(self._round(round_id))
 
     @rpc
     def set_round_policy(self, actor: dict, round_id: str, payload: dict) -> dict:
         """Pin the round to another policy version: every candidate is re-scored and re-ranked."""
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         validate(payload, SCHEMAS / "round_policy.json", "round policy")
         rnd = self._round(round_id)
         policy = policy_at(payload["policy_version"])
@@ -744,7 +736,7 @@ class AwardsService(OutboxPublisher):
 
     @rpc
     def nominate(self, actor: dict, round_id: str, payload: dict) -> dict:
-        self._require(actor, PROFILE_WRITERS)
+        require_role(actor, PROFILE_WRITERS)
         validate(payload, SCHEMAS / "nomination.json", "nomination")
         return run_command(self.db, f"{actor['username']}:nominate:{round_id}", payload,
                            lambda body: self._nominate(actor, round_id, body))
@@ -818,7 +810,7 @@ class AwardsService(OutboxPublisher):
 
     @rpc
     def decide(self, actor: dict, round_id: str, person_key: str, payload: dict) -> dict:
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         validate(payload, SCHEMAS / "decision.json", "decision")
         return run_command(self.db, f"{actor['username']}:decide:{round_id}:{person_key}", payload,
                            lambda body: self._decide(actor, round_id, person_key, body))
@@ -922,7 +914,7 @@ class AwardsService(OutboxPublisher):
 
     @rpc
     def list_nominees(self, actor: dict, round_id: str, query: dict | None = None) -> dict:
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         query = query or {}
         rnd = self._round(round_id)
         page, per_page = self._paging(query)
@@ -1013,7 +1005,7 @@ class AwardsService(OutboxPublisher):
     @rpc
     def suggestions(self, actor: dict, round_id: str, query: dict | None = None) -> dict:
         """People not nominated whose record ranks them inside the round's capacity."""
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         rnd = self._round(round_id)
         line = (rnd.get("ranking") or {}).get("cut_line") or {}
         capacity = line.get("capacity")
@@ -1033,7 +1025,7 @@ class AwardsService(OutboxPublisher):
     @rpc
     def export_nominees(self, actor: dict, round_id: str, fmt: str) -> dict:
         """The ranked list with every decision as CSV or XLSX (Chinese headers), base64."""
-        self._require(actor, COMMITTEE)
+        require_role(actor, COMMITTEE)
         if fmt not in ("csv", "xlsx"):
             raise ServiceError("VALIDATION_FAILED", "format is csv or xlsx", [{"path": "/format", "problem": fmt}])
         rnd = self._round(round_id)
@@ -1049,9 +1041,7 @@ class AwardsService(OutboxPublisher):
                 item["position"] = None
         headers, table = exports.nominee_table(items)
         data = exports.to_csv(headers, table) if fmt == "csv" else exports.to_xlsx(headers, table, rnd["round_id"])
-        return {"filename": f"{round_id}-nominees.{fmt}", "content_b64": base64.b64encode(data).decode(),
-                "content_type": "text/csv; charset=utf-8" if fmt == "csv" else
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        return download(f"{round_id}-nominees.{fmt}", CSV_MIMETYPE if fmt == "csv" else XLSX_MIMETYPE, data)
 
 
 SERVICE = AwardsService

@@ -13,7 +13,6 @@ its JSON pointer). Declared query parameters are checked against ``QUERY_PARAMET
 """
 from __future__ import annotations
 
-import base64
 import io
 import json
 import logging
@@ -31,6 +30,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import ServiceError, detail, error_envelope
+from shared.files import downloaded
 from shared.validation import character_problem, text_problems
 
 log = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ def json_response(payload: Any, status: int = 200, headers: dict | None = None) 
 
 def download_response(answer: dict) -> Response:
     """A file a service exported (``filename``, ``content_type``, ``content_b64``) as an attachment."""
-    return Response(base64.b64decode(answer["content_b64"]), mimetype=answer["content_type"].split(";")[0],
+    return Response(downloaded(answer), mimetype=answer["content_type"].split(";")[0],
                     headers={"Content-Disposition": f'attachment; filename="{answer["filename"]}"'})
 
 

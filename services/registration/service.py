@@ -6,8 +6,6 @@ masked number.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import date
 from pathlib import Path
@@ -38,8 +36,10 @@ from shared.db import MongoDatabase, database_health
 from shared.entrypoints import rpc
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, utc_now
+from shared.files import decode_upload
 from shared.idempotency import run_command
 from shared.outbox import OutboxPublisher
+from shared.roles import require_role
 from shared.secrets import RequiredSecrets
 from shared.validation import validate
 
@@ -88,10 +88,6 @@ class RegistrationService(OutboxPublisher):
     def _person_secret(self) -> bytes:
         return str(self.config["PERSON_KEY_SECRET"]).encode()
 
-    @staticmethod
-    def _require(actor: dict, roles=ORGANISERS) -> None:
-        if actor.get("role") not in roles:
-            raise ServiceError("FORBIDDEN", f"role '{actor.get('role')}' may not do this")
 
     @staticmethod
     def _competition(code: str) -> Competition:
@@ -106,7 +102,7 @@ class RegistrationService(OutboxPublisher):
 
     def _owned(self, actor: dict, code: str) -> Competition:
         """The competition, if ``actor`` is an admin or one of its organisers; FORBIDDEN otherwise."""
-        self._require(actor)
+        require_role(actor, ORGANISERS)
         doc = self._competition(code)
         if standing(actor, doc.owners(), ()) is not Standing.OWNER:
             raise ServiceError("FORBIDDEN", f"competition {code} belongs to other organisers; "
@@ -131,7 +127,7 @@ class RegistrationService(OutboxPublisher):
 
     @rpc
     def create_competition(self, actor: dict, payload: dict) -> dict:
-        self._require(actor)
+        require_role(actor, ORGANISERS)
         validate(payload, SCHEMAS / "competition_create.json", "competition")
         data = {**payload, "status": "draft"}
         try:
@@ -261,10 +257,7 @@ class RegistrationService(OutboxPublisher):
     def import_contestants(self, actor: dict, code: str, content_b64: str, content_type: str) -> dict:
         """A CSV or XLSX roster: every row admitted, or none with every problem listed."""
         self._owned(actor, code)
-        try:
-            content = base64.b64decode(content_b64, validate=True)
-        except (binascii.Error, ValueError):
-            raise ServiceError("MALFORMED_REQUEST", "the file could not be decoded")
+        content = decode_upload(content_b64)
         doc = self._competition(code)
         rows, problems = parse_roster(content, content_type, today=self.today())
         if not rows and not problems:
@@ -406,7 +399,7 @@ class RegistrationService(OutboxPublisher):
 
     @rpc
     def declare_conflict(self, actor: dict, code: str, payload: dict) -> dict:
-        self._require(actor, ORGANISERS + ("judge", "chief_expert"))
+        require_role(actor, ORGANISERS + ("judge", "chief_expert"))
         doc, _ = self._visible(actor, code)
         validate(payload, SCHEMAS / "conflict_declare.json", "conflict declaration")
         if actor["role"] in ("judge", "chief_expert") and payload["judge"] != actor["username"]:

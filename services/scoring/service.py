@@ -8,8 +8,6 @@ newest revision). Decisions are listed in ``services/scoring/README.md``.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import uuid
 from pathlib import Path
@@ -34,8 +32,10 @@ from shared.entrypoints import rpc
 from shared.errors import ServiceError, not_found
 from shared.events import handle_once, iso_utc, utc_now
 from shared.exports import XLSX_MIMETYPE
+from shared.files import decode_upload, download
 from shared.idempotency import run_once
 from shared.outbox import OutboxPublisher
+from shared.roles import require_role
 from shared.validation import validate
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,6 @@ class ScoringService(OutboxPublisher):
         db = database_health(storage.ALIAS)
         return {"status": db["status"], "database": db}
 
-    @staticmethod
-    def _require(actor: dict, roles) -> None:
-        if actor.get("role") not in roles:
-            raise ServiceError("FORBIDDEN", f"role '{actor.get('role')}' may not do this")
 
     def _state(self, code: str, projection: dict | None = None) -> dict:
         doc = storage.state(self.db, code, projection)
@@ -178,7 +174,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def put_marking_scheme(self, actor: dict, code: str, scheme: dict) -> dict:
         """Upload (or replace, until marking opens) the scheme as JSON."""
-        self._require(actor, ORGANISERS)
+        require_role(actor, ORGANISERS)
         doc = self._known(code)
         self._access(actor, code, doc, (OWNER,))
         try:
@@ -190,13 +186,10 @@ class ScoringService(OutboxPublisher):
     @rpc
     def import_marking_scheme(self, actor: dict, code: str, content_b64: str) -> dict:
         """Upload (or replace) the scheme as a CIS "Marking Scheme Import" workbook."""
-        self._require(actor, ORGANISERS)
+        require_role(actor, ORGANISERS)
         doc = self._known(code)
         self._access(actor, code, doc, (OWNER,))
-        try:
-            content = base64.b64decode(content_b64, validate=True)
-        except (binascii.Error, ValueError):
-            raise ServiceError("MALFORMED_REQUEST", "the file could not be decoded")
+        content = decode_upload(content_b64)
         try:
             imported = read_scheme_workbook(content, require_wsos=wsos_required(doc))
         except SchemeInvalid as error:
@@ -226,7 +219,7 @@ class ScoringService(OutboxPublisher):
 
     @rpc
     def get_marking_scheme(self, actor: dict, code: str) -> dict:
-        self._require(actor, STAFF)
+        require_role(actor, STAFF)
         doc = self._state(code)
         self._access(actor, code, doc, MARKING_TEAM)
         if not doc.get("scheme_version"):
@@ -239,19 +232,19 @@ class ScoringService(OutboxPublisher):
     @rpc
     def export_marking_scheme(self, actor: dict, code: str, fmt: str) -> dict:
         """The stored scheme as a CIS "Marking Scheme Import" workbook (with its Calculations sheet)."""
-        self._require(actor, STAFF)
+        require_role(actor, STAFF)
         doc = self._state(code)
         self._access(actor, code, doc, MARKING_TEAM)
         _check_format(fmt, ("json", "xlsx"), served=("xlsx",))
         parsed = self._stored_scheme(code, doc)
         skill = (doc.get("snapshot") or {}).get("skill") or {}
         title = " ".join(str(part) for part in (skill.get("code"), skill.get("name")) if part) or code
-        return _download(f"{code}-marking-scheme.xlsx", XLSX_MIMETYPE, cis_workbook(parsed, title))
+        return download(f"{code}-marking-scheme.xlsx", XLSX_MIMETYPE, cis_workbook(parsed, title))
 
     @rpc
     def marking_form(self, actor: dict, code: str, sub_id: str, fmt: str) -> dict:
         """A printable form for one sub-criterion: contestant numbers down, aspects across."""
-        self._require(actor, SEE_ALL + MARKERS)
+        require_role(actor, SEE_ALL + MARKERS)
         doc = self._known(code)
         self._access(actor, code, doc, MARKING_TEAM)
         _check_format(fmt, tuple(marking_forms.FORMATS))
@@ -261,7 +254,7 @@ class ScoringService(OutboxPublisher):
         entries = sorted(self._roster(code, doc).members)
         snap = doc.get("snapshot") or {}
         content = marking_forms.render(fmt, parsed, sub_id, entries, {"code": code, "name": snap.get("name", "")})
-        return _download(f"{code}-{sub_id}-marking-form.{fmt}", marking_forms.FORMATS[fmt], content)
+        return download(f"{code}-{sub_id}-marking-form.{fmt}", marking_forms.FORMATS[fmt], content)
 
     def _stored_scheme(self, code: str, doc: dict):
         if not doc.get("scheme_version"):
@@ -277,7 +270,7 @@ class ScoringService(OutboxPublisher):
         Registration must be closed: the roster is then stable (late withdrawals still arrive as
         events and are honoured).
         """
-        self._require(actor, ("organiser", "admin", "chief_expert"))
+        require_role(actor, ("organiser", "admin", "chief_expert"))
         doc = storage.state(self.db, code)
         snap = self._sync_roster(code) if doc is None or doc["status"] == "setup" else None
         doc = self._state(code)
@@ -320,7 +313,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def record_marks(self, actor: dict, code: str, payload: dict) -> dict:
         """Record a judge's marks: every mark checked first, then all written, or none."""
-        self._require(actor, MARKERS)
+        require_role(actor, MARKERS)
         if not marksheet.shape_ok(payload):
             validate(payload, SCHEMAS / "marks_submit.json", "marks")
         body = {"marks": payload["marks"], "reason": payload.get("reason")}
@@ -407,7 +400,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def list_marks(self, actor: dict, code: str, filters: dict | None = None) -> dict:
         """Marks, filtered; a judge sees only their own marks until the sub-criterion is locked."""
-        self._require(actor, SEE_ALL + MARKERS)
+        require_role(actor, SEE_ALL + MARKERS)
         filters = {k: v for k, v in (filters or {}).items() if v}
         doc = self._state(code)
         where = self._access(actor, code, doc, MARKING_TEAM)
@@ -463,7 +456,7 @@ class ScoringService(OutboxPublisher):
 
     @rpc
     def progress(self, actor: dict, code: str) -> dict:
-        self._require(actor, SEE_ALL + MARKERS)
+        require_role(actor, SEE_ALL + MARKERS)
         doc = self._state(code)
         self._access(actor, code, doc, MARKING_TEAM)
         statuses, roster = self._statuses(code, doc)
@@ -475,7 +468,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def list_disputes(self, actor: dict, code: str) -> dict:
         """Disputed judgements; a judge sees where, and their own score only, never the others' before the lock."""
-        self._require(actor, SEE_ALL + MARKERS)
+        require_role(actor, SEE_ALL + MARKERS)
         doc = self._state(code)
         where = self._access(actor, code, doc, MARKING_TEAM)
         statuses, _ = self._statuses(code, doc)
@@ -491,7 +484,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def lock_sub_criterion(self, actor: dict, code: str, sub_id: str) -> dict:
         """Lock a complete sub-criterion without disputes (idempotent: a locked one stays locked)."""
-        self._require(actor, ("chief_expert", "admin"))
+        require_role(actor, ("chief_expert", "admin"))
         doc = self._state(code)
         self._require_chief(actor, self._roster(code, doc))
         if doc["status"] != "marking":
@@ -521,7 +514,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def unlock_sub_criterion(self, actor: dict, code: str, sub_id: str, payload: dict) -> dict:
         """Unlock for a correction (reason required); later changes there need a reason too."""
-        self._require(actor, ("chief_expert", "admin"))
+        require_role(actor, ("chief_expert", "admin"))
         doc = self._state(code)
         self._require_chief(actor, self._roster(code, doc))
         validate(payload, SCHEMAS / "reason.json", "unlock")
@@ -546,7 +539,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def audit(self, actor: dict, code: str, filters: dict | None = None) -> dict:
         """Every recorded change, oldest first; filters: contestant, aspect, sub_criterion, judge, by, kind."""
-        self._require(actor, SEE_ALL)
+        require_role(actor, SEE_ALL)
         filters = {k: v for k, v in (filters or {}).items() if v}
         doc = self._state(code)
         self._access(actor, code, doc, (OWNER, CHIEF))
@@ -579,7 +572,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def finalise(self, actor: dict, code: str) -> dict:
         """Compute and publish the final results; finalising again returns the same stored results."""
-        self._require(actor, ("chief_expert", "admin"))
+        require_role(actor, ("chief_expert", "admin"))
         doc = self._state(code)
         roster = self._roster(code, doc)
         self._require_chief(actor, roster)
@@ -613,7 +606,7 @@ class ScoringService(OutboxPublisher):
     @rpc
     def reopen_results(self, actor: dict, code: str, payload: dict) -> dict:
         """Take final results back for a correction: unlock, change, relock, finalise → revision + 1."""
-        self._require(actor, ("chief_expert", "admin"))
+        require_role(actor, ("chief_expert", "admin"))
         doc = self._state(code)
         self._require_chief(actor, self._roster(code, doc))
         validate(payload, SCHEMAS / "reason.json", "reopen")
@@ -673,7 +666,7 @@ class ScoringService(OutboxPublisher):
         """Final results for the competition's owners, experts and the committee; before that, provisional
         ones (missing marks as 0) for its organisers and chief expert. Only owners and the committee
         read the person key and the masked ID number."""
-        self._require(actor, STAFF)
+        require_role(actor, STAFF)
         doc = self._state(code)
         where = self._access(actor, code, doc, (*MARKING_TEAM, COMMITTEE))
         if doc["status"] == "final":
@@ -694,12 +687,12 @@ class ScoringService(OutboxPublisher):
         parsed, _ = storage.scheme(self.db, code, self._state(code, {"scheme_version": 1})["scheme_version"])
         content, mimetype = export.render(fmt, answer, [c.letter for c in parsed.criteria])
         suffix = "" if answer["final"] else "-provisional"
-        return _download(f"{code}-results{suffix}.{fmt}", mimetype, content)
+        return download(f"{code}-results{suffix}.{fmt}", mimetype, content)
 
     @rpc
     def event_top_score(self, actor: dict, event: str) -> dict:
         """Top-score award of an event, over its finalised competitions (joint winners on ties)."""
-        self._require(actor, STAFF)
+        require_role(actor, STAFF)
         rows, competitions = [], []
         for stored in self.db[RESULTS].find({"event": event}):
             competitions.append(stored["_id"])
@@ -759,10 +752,6 @@ def _check_format(fmt: str, known, served=None) -> None:
     if fmt not in (served or known):
         raise ServiceError("VALIDATION_FAILED", f"format must be one of {', '.join(known)}",
                            [{"path": "/format", "problem": f"unknown format {fmt!r}"}])
-
-
-def _download(filename: str, content_type: str, content: bytes) -> dict:
-    return {"filename": filename, "content_type": content_type, "content_b64": base64.b64encode(content).decode()}
 
 
 PUBLISHED_FIELDS = ("contestant_id", "person_key", "masked_id", "name", "employer", "delegation", "employment",

@@ -9,6 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import OUTPUT
 
+
 def wait(driver, condition, seconds: float = 15):
     return WebDriverWait(driver, seconds, poll_frequency=0.1).until(condition)
 

@@ -3,7 +3,6 @@ side by side, sees it resolved when the judge scores again, locks, is refused an
 reason, reads the audit of the mark, and finalises: the results chart appears."""
 from __future__ import annotations
 
-
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 

@@ -11,8 +11,8 @@ from services.awards.service import AwardsService
 from services.scoring.service import ScoringService
 from services.scoring.storage import COMPETITIONS
 from shared.events import check_event, new_event
-from tests.e2e.awards_fixtures import key, results, row
 from shared.outbox import OUTBOX_FIELD
+from tests.e2e.awards_fixtures import key, results, row
 from tests.service.test_scoring_service import CHIEF, dispatched, mark_all, setup
 
 

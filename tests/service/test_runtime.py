@@ -9,8 +9,8 @@ import sys
 import eventlet
 import pytest
 from nameko.extensions import DependencyProvider
-from nameko.runners import ServiceRunner
 from nameko.rpc import rpc
+from nameko.runners import ServiceRunner
 
 from shared.runtime import Supervisor, run_until_stopped
 

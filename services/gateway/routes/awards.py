@@ -1,12 +1,12 @@
 """HTTP routes served by the awards service."""
 from __future__ import annotations
 
-import base64
 from functools import partial
 from pathlib import Path
 
 from services.gateway.http import Call, Route, download_response, json_response, route
 from shared.errors import ServiceError
+from shared.files import encode_file
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "awards" / "schemas"
 ROUTES: list[Route] = []
@@ -45,7 +45,7 @@ def save_person(call: Call):
 def import_people(call: Call):
     content, content_type = call.file()
     hint = call.query.get("filename") or content_type
-    answer = call.worker.awards.import_people(call.actor, base64.b64encode(content).decode(), hint)
+    answer = call.worker.awards.import_people(call.actor, encode_file(content), hint)
     return json_response(answer, 201)
 
 

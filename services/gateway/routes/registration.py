@@ -1,13 +1,13 @@
 """HTTP routes served by the registration service."""
 from __future__ import annotations
 
-import base64
 from functools import partial
 from pathlib import Path
 
 from services.gateway import auth
 from services.gateway.http import Call, Route, json_response, route
 from shared.errors import ServiceError
+from shared.files import encode_file
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "registration" / "schemas"
 ROUTES: list[Route] = []
@@ -66,7 +66,7 @@ def import_contestants(call: Call):
     content, content_type = call.file()
     hint = call.query.get("filename") or content_type
     answer = call.worker.registration.import_contestants(call.actor, call.params["code"],
-                                                         base64.b64encode(content).decode(), hint)
+                                                         encode_file(content), hint)
     return json_response(answer, 201)
 
 

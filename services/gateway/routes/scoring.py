@@ -1,13 +1,13 @@
 """HTTP routes served by the scoring service."""
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
 from services.gateway.http import Call, Route, download_response, json_response, route
 from shared.errors import ServiceError
+from shared.files import encode_file
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "scoring" / "schemas"
 ROUTES: list[Route] = []
@@ -49,7 +49,7 @@ def put_marking_scheme(call: Call):
         return json_response(call.worker.scoring.put_marking_scheme(call.actor, code, _plain(call.json())))
     if content_type in XLSX_TYPES or call.query.get("filename", "").lower().endswith(".xlsx"):
         return json_response(call.worker.scoring.import_marking_scheme(call.actor, code,
-                                                                       base64.b64encode(content).decode()))
+                                                                       encode_file(content)))
     raise ServiceError("UNSUPPORTED_MEDIA_TYPE", f"send the scheme as application/json or as an .xlsx workbook "
                                                  f"({XLSX_TYPES[0]}), not {content_type or 'no content type'}")
 

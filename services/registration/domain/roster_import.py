@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from shared.levels import parse_skill_level, word_key
 from shared.spreadsheets import Limits, UnreadableSpreadsheet, decode_text, read_csv, read_workbook
 
 from .contestant import Contestant, Delegation
@@ -64,12 +65,6 @@ DELEGATION_KIND_WORDS = {
     "enterprise_group": ("enterprise_group", "enterprise group", "企业集团", "集团"),
     "training_base": ("training_base", "training base", "培训基地", "基地"),
 }
-SKILL_LEVEL_WORDS = {
-    5: ("五级", "初级工", "初级"), 4: ("四级", "中级工", "中级"), 3: ("三级", "高级工"),
-    2: ("二级", "技师"), 1: ("一级", "高级技师"),
-}
-OUTSIDE_FIVE_LEVELS = ("学徒工", "特级技师", "首席技师")
-NO_LEVEL = ("无", "none", "-", "/")
 MAX_TEXT = 200
 MAX_ROWS = 5000
 
@@ -315,51 +310,17 @@ def _text(value: Any) -> tuple[str | None, str | None]:
 
 def _word_parser(words: Mapping[Any, tuple[str, ...]], what: str
                  ) -> Callable[[Any], tuple[Any, str | None]]:
-    table = {_word_key(w): value for value, ws in words.items() for w in (str(value), *ws)}
+    table = {word_key(w): value for value, ws in words.items() for w in (str(value), *ws)}
     shown = "; ".join(f"{value}: {'/'.join(ws)}" for value, ws in words.items())
 
     def parse(value: Any) -> tuple[Any, str | None]:
         if _is_blank(value):
             return None, None
-        found = table.get(_word_key(value))
+        found = table.get(word_key(value))
         if found is None:
             return None, f"unknown {what} {str(value).strip()!r} (expected {shown})"
         return found, None
     return parse
-
-
-def _word_key(value: Any) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(value)).split()).casefold()
-
-
-def parse_skill_level(value: Any) -> tuple[int | None, str | None]:
-    """五级/初级工/5/"5级"/"五级(初级工)" … 一级/高级技师/1 -> 5 … 1; blank or 无 -> None."""
-    if _is_blank(value) or _word_key(value) in NO_LEVEL:
-        return None, None
-    if isinstance(value, bool):
-        return None, "not a skill level"
-    if isinstance(value, (int, float)):
-        value = int(value) if float(value).is_integer() else str(value)
-    text = _word_key(value).replace("国家职业资格", "").replace("职业技能等级", "")
-    parts = [p for p in re.split(r"[/()、,]", text) if p]
-    levels = {_one_level(p) for p in parts}
-    if any(p in OUTSIDE_FIVE_LEVELS for p in parts):
-        return None, (f"{str(value).strip()!r} is outside the five national levels "
-                      "(五级/初级工 … 一级/高级技师), which is all this register holds")
-    if len(levels) != 1 or None in levels:
-        return None, (f"unknown skill level {str(value).strip()!r} (expected 五级/初级工, 四级/中级工, "
-                      "三级/高级工, 二级/技师, 一级/高级技师 or 5..1)")
-    return levels.pop(), None
-
-
-def _one_level(word: str) -> int | None:
-    digits = word.removesuffix("级")
-    if digits.isdigit() and int(digits) in SKILL_LEVEL_WORDS:
-        return int(digits)
-    for level, words in SKILL_LEVEL_WORDS.items():
-        if word in words:
-            return level
-    return None
 
 
 _DATE_PATTERNS = (

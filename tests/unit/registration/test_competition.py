@@ -3,9 +3,18 @@ from datetime import date
 import pytest
 
 from services.registration.domain.competition import (
-    CONFLICT_RELATIONS, TIERS, Skill, apply_update, change_status, check_competition,
-    check_transition, check_update, competition_from_dict, competition_to_dict,
-    registration_refusal)
+    CONFLICT_RELATIONS,
+    TIERS,
+    Skill,
+    apply_update,
+    change_status,
+    check_competition,
+    check_transition,
+    check_update,
+    competition_from_dict,
+    competition_to_dict,
+    registration_refusal,
+)
 from services.registration.domain.errors import ENVELOPE_CODE, Code, RegistrationRuleError
 from tests.unit.registration.factories import TODAY, competition
 
@@ -185,8 +194,13 @@ def test_edits_may_arrive_as_plain_json_values():
 def test_selection_trial_is_frozen_once_registration_opened():
     from datetime import date
 
-    from services.registration.domain.competition import (Competition, Skill, apply_update,
-                                                          competition_from_dict, competition_to_dict)
+    from services.registration.domain.competition import (
+        Competition,
+        Skill,
+        apply_update,
+        competition_from_dict,
+        competition_to_dict,
+    )
     from services.registration.domain.errors import RegistrationRuleError
 
     trial = Competition(code="WS-T", name="世赛选拔赛", tier="worldskills", skill=Skill("17", "Web"),

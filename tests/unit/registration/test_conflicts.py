@@ -2,7 +2,12 @@ import pytest
 
 from services.registration.domain.competition import CONFLICT_RELATIONS
 from services.registration.domain.conflicts import (
-    Conflict, DeclaredConflict, Judge, conflict_pairs, derive_conflicts)
+    Conflict,
+    DeclaredConflict,
+    Judge,
+    conflict_pairs,
+    derive_conflicts,
+)
 from services.registration.domain.contestant import Delegation
 from tests.unit.registration.factories import contestant
 

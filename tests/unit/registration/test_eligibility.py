@@ -5,8 +5,13 @@ import yaml
 
 from services.registration.domain.competition import Skill
 from services.registration.domain.eligibility import (
-    POLICY_FILE, PolicyError, check_eligibility, earliest_birth_date,
-    eligibility_policy_from_mapping, load_eligibility_policy)
+    POLICY_FILE,
+    PolicyError,
+    check_eligibility,
+    earliest_birth_date,
+    eligibility_policy_from_mapping,
+    load_eligibility_policy,
+)
 from tests.unit.registration.factories import competition, contestant
 
 POLICY = load_eligibility_policy()

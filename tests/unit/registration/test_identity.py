@@ -3,8 +3,13 @@ from datetime import date
 import pytest
 
 from services.registration.domain.identity import (
-    birth_date_of, mask_resident_id, normalise_resident_id, person_key, resident_id_check_char,
-    validate_resident_id)
+    birth_date_of,
+    mask_resident_id,
+    normalise_resident_id,
+    person_key,
+    resident_id_check_char,
+    validate_resident_id,
+)
 from tests.unit.registration.idgen import make_resident_id
 
 TODAY = date(2025, 3, 1)

@@ -4,7 +4,11 @@ from services.registration.domain.competition import Skill
 from services.registration.domain.eligibility import load_eligibility_policy
 from services.registration.domain.errors import Code
 from services.registration.domain.roster import (
-    check_additions, count_entries, incomplete_teams, remaining_places)
+    check_additions,
+    count_entries,
+    incomplete_teams,
+    remaining_places,
+)
 from tests.unit.registration.factories import TODAY, additions, competition, contestant
 
 POLICY = load_eligibility_policy()

@@ -8,8 +8,13 @@ from services.registration.domain.errors import Code
 from services.registration.domain.identity import person_key
 from services.registration.domain.roster import check_additions
 from services.registration.domain.roster_import import (
-    additions_from_rows, clean_contestant, header_key, parse_date, parse_roster,
-    parse_skill_level)
+    additions_from_rows,
+    clean_contestant,
+    header_key,
+    parse_date,
+    parse_roster,
+)
+from shared.levels import parse_skill_level
 from tests.unit.registration.factories import KEY, TODAY, competition, xlsx_bytes
 from tests.unit.registration.idgen import make_resident_id
 

@@ -9,7 +9,13 @@ from openpyxl import Workbook
 
 from services.scoring.domain.cis_import import parse_cis_xlsx, read_scheme_workbook, scheme_summary
 from services.scoring.domain.errors import Problem, SchemeInvalid
-from services.scoring.domain.measurement import CHOICE, NUMBER_COMPLETED, PASS_FAIL, RANGED_SCORE, REGULAR_DIFFERENCE
+from services.scoring.domain.measurement import (
+    CHOICE,
+    NUMBER_COMPLETED,
+    PASS_FAIL,
+    RANGED_SCORE,
+    REGULAR_DIFFERENCE,
+)
 from services.scoring.domain.scheme import load_scheme, scheme_to_json, validate_scheme, wsos_warnings
 from tests.unit.scoring.cis_fixture import (
     DEFAULT_CRITERIA,
