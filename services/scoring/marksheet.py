@@ -298,3 +298,33 @@ def results_input(scheme: MarkingScheme, sheets: Iterable[dict], entries: set[st
 
 def delegation_label(delegation: dict | None) -> str | None:
     return f"{delegation['kind']}:{delegation['name']}" if delegation else None
+
+
+def disputed_cell(payload: dict, chief: str, roster: Roster, scheme: MarkingScheme,
+                  index: dict[str, int]) -> tuple[str | None, int, list[dict]]:
+    """(entry, aspect position, problems) of a dispute resolution's contestant, sub-criterion and aspect."""
+    problems: list[dict] = []
+    named = payload["contestant"]
+    entry = roster.entry_of.get(named) or (named if named in roster.members else None)
+    if entry is None:
+        known = named in roster.all_entries
+        problems.append(problem("/contestant", f"{named} has withdrawn" if known else
+                                f"no contestant or team {named!r} in this competition",
+                                "WITHDRAWN" if known else "UNKNOWN_CONTESTANT"))
+    elif roster.conflicted(chief, entry):
+        problems.append(problem("/contestant", f"{chief} has a conflict of interest with "
+                                f"{', '.join(roster.conflicted(chief, entry))} and may not resolve this dispute",
+                                "CONFLICT_OF_INTEREST"))
+    aspect_id, sub = payload["aspect"], payload["sub_criterion"]
+    position = index.get(aspect_id, -1)
+    if position < 0:
+        problems.append(problem("/aspect", f"no aspect {aspect_id!r} in the marking scheme", "UNKNOWN_ASPECT"))
+        return entry, position, problems
+    aspect = scheme.aspects[position]
+    if not aspect.is_judgement:
+        problems.append(problem("/aspect", f"{aspect_id} is a measurement aspect: only judgement scores are disputed",
+                                "WRONG_TYPE"))
+    if aspect.sub_criterion != sub:
+        problems.append(problem("/sub_criterion", f"{aspect_id} belongs to sub-criterion {aspect.sub_criterion}, "
+                                f"not {sub}", "WRONG_SUB_CRITERION"))
+    return entry, position, problems

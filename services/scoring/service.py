@@ -19,6 +19,7 @@ from nameko.rpc import RpcProxy
 from services.scoring import export, marking_forms, marksheet, storage
 from services.scoring.cis_export import cis_workbook
 from services.scoring.domain.cis_import import read_scheme_workbook, scheme_summary
+from services.scoring.domain.disputes import resolution_problems
 from services.scoring.domain.errors import MarkingRuleViolation, PolicyInvalid, SchemeInvalid
 from services.scoring.domain.marking import is_disputed
 from services.scoring.domain.numbers import format_mark
@@ -49,6 +50,8 @@ OWNER, CHIEF, JUDGE, COMMITTEE, OUTSIDER = "owner", "chief", "judge", "committee
 MARKING_TEAM = (OWNER, CHIEF, JUDGE)
 IDENTIFIERS = ("person_key", "masked_id")  # results fields for the competition's owners and the committee only
 # Which error code a refused batch carries when its problems differ: the most serious wins.
+# A refused dispute resolution: not a dispute (/aspect), still one (/scores), a judge who did not score (/scores/x).
+RESOLUTION_CODES = {0: "NOT_DISPUTED", 1: "STILL_DISPUTED", 2: "UNKNOWN_JUDGE"}
 SEVERITY = {"CONFLICT_OF_INTEREST": ("FORBIDDEN", 3), "LOCKED": ("INVALID_STATE", 2)}
 
 
@@ -479,6 +482,54 @@ class ScoringService(OutboxPublisher):
                       "scores": {user: d["scores"][user]} if user in d["scores"] else {}} for d in items]
         return {"competition_code": code, "limit": doc["policy"].get("dispute_limit"), "items": items}
 
+    @rpc
+    def resolve_dispute(self, actor: dict, code: str, payload: dict) -> dict:
+        """The chief expert records the judges' agreed scores on a disputed aspect (idempotent by request_id)."""
+        require_role(actor, ("chief_expert", "admin"))
+        self._require_chief(actor, self._roster(code, self._state(code)))
+        validate(payload, SCHEMAS / "dispute_resolve.json", "dispute resolution")
+        body = {k: v for k, v in payload.items() if k != "request_id"}
+        user = actor["username"]
+        return run_once(self.db, f"{user}:dispute:{code}", payload["request_id"], body,
+                        lambda: self._resolve(actor, code, payload))
+
+    def _resolve(self, actor: dict, code: str, payload: dict) -> dict:
+        doc = self._state(code)
+        roster = self._roster(code, doc)
+        if doc["status"] != "marking":
+            raise ServiceError("INVALID_STATE", f"marking of {code} is not open" if doc["status"] == "setup"
+                               else f"results of {code} are final: reopen them first")
+        parsed, index = storage.scheme(self.db, code, doc["scheme_version"])
+        entry, position, problems = marksheet.disputed_cell(payload, actor["username"], roster, parsed, index)
+        if problems:
+            raise refused(problems, "dispute resolution refused")
+        sub = payload["sub_criterion"]
+        slot, ekey = str(position), key(entry)
+        sheet = self.db[SHEETS].find_one({"_id": sheet_id(code, sub)}, {"locked": 1, f"j.{ekey}.{slot}": 1})
+        if sheet.get("locked"):
+            raise ServiceError("INVALID_STATE", f"sub-criterion {sub} is locked: unlock it to resolve a dispute",
+                               [{"path": "/sub_criterion", "problem": "locked", "code": "LOCKED"}])
+        held = {storage.unkey(j): s for j, s in (((sheet.get("j") or {}).get(ekey) or {}).get(slot) or {}).items()}
+        problems = [problem(p.path, p.problem, RESOLUTION_CODES[p.path.count("/") if p.path != "/aspect" else 0])
+                    for p in resolution_problems(held, payload["scores"], doc["policy"].get("dispute_limit"))]
+        if problems and problems[0]["code"] == "NOT_DISPUTED":
+            raise ServiceError("INVALID_STATE", f"{payload['aspect']} of {entry} is not in dispute", problems)
+        if problems:
+            raise refused(problems, "dispute resolution refused")
+        sets = {f"j.{ekey}.{slot}.{key(j)}": s for j, s in payload["scores"].items()}
+        done = self.db[SHEETS].update_one({"_id": sheet_id(code, sub), "locked": False}, {"$set": sets})
+        if not done.matched_count:
+            raise ServiceError("CONFLICT", f"the scores of {payload['aspect']} changed or {sub} was locked meanwhile; "
+                                           "check the dispute and try again")
+        aspect = payload["aspect"]
+        changes = [{"entry": entry, "aspect": aspect, "sub_criterion": sub, "type": "J", "judge": judge,
+                    "old": held[judge], "new": score} for judge, score in sorted(payload["scores"].items())
+                   if held[judge] != score]
+        self._audit(code, actor, "dispute", request_id=payload["request_id"], reason=payload["reason"],
+                    changes=changes)
+        return {"competition_code": code, "sub_criterion": sub, "entry": entry, "aspect": aspect,
+                "scores": {**held, **payload["scores"]}, "changed": len(changes), "reason": payload["reason"]}
+
     # ------------------------------------------------------------- lock, unlock
 
     @rpc
@@ -551,7 +602,7 @@ class ScoringService(OutboxPublisher):
         for record in sorted(self.db[AUDIT].find(query), key=lambda r: r["at"]):
             base = {"at": iso_utc(record["at"]), "by": record["by"], "role": record.get("role"),
                     "kind": record["kind"], "reason": record.get("reason"), "request_id": record.get("request_id")}
-            if record["kind"] != "marks":
+            if "changes" not in record:
                 row = {**base, **{k: record.get(k) for k in ("sub_criterion", "version", "revision") if k in record}}
                 if (entry or filters.get("aspect") or filters.get("judge")) or (
                         filters.get("sub_criterion") and row.get("sub_criterion") != filters["sub_criterion"]):

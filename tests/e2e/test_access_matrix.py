@@ -64,6 +64,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     f"POST {C}/marks": frozenset({"judge", "chief"}),
     f"GET {C}/marks": TEAM,
     f"GET {C}/disputes": TEAM,
+    f"POST {C}/disputes/resolve": frozenset({"admin", "chief"}),
     f"GET {C}/progress": TEAM,
     f"POST {C}/sub-criteria/<sub_id>/lock": frozenset({"admin", "chief"}),
     f"POST {C}/sub-criteria/<sub_id>/unlock": frozenset({"admin", "chief"}),

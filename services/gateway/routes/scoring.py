@@ -97,6 +97,14 @@ def list_disputes(call: Call):
     return json_response(call.worker.scoring.list_disputes(call.actor, call.params["code"]))
 
 
+@api("POST", COMPETITION + "/disputes/resolve", ("chief_expert",),
+     "Resolve a judgement dispute: record the scores the judges agreed on (audited as set by the chief expert, "
+     "with the reason); refused unless the aspect is in dispute and the scores end it; request_id makes it idempotent",
+     request_schema=str(SCHEMAS / "dispute_resolve.json"), scope=CHIEF)
+def resolve_dispute(call: Call):
+    return json_response(call.worker.scoring.resolve_dispute(call.actor, call.params["code"], _plain(call.json())))
+
+
 @api("GET", COMPETITION + "/progress", MARKING, "Marks expected, in, missing and disputed per sub-criterion", scope=TEAM)
 def progress(call: Call):
     return json_response(call.worker.scoring.progress(call.actor, call.params["code"]))
