@@ -6,13 +6,15 @@ import * as organiser from "./organiser.js";
 import * as judge from "./judge.js";
 import * as chief from "./chief.js";
 import * as committee from "./committee.js";
+import * as people from "./people.js";
+import * as policy from "./policy.js";
 
 const NAV = {
-  admin: ["competitions", "chief", "rounds", "account"],
+  admin: ["competitions", "chief", "rounds", "people", "policy", "account"],
   organiser: ["competitions", "account"],
   judge: ["marking", "account"],
   chief_expert: ["chief", "marking", "account"],
-  committee: ["rounds", "account"],
+  committee: ["rounds", "people", "policy", "account"],
 };
 const ROUTES = [
   [/^competitions$/, organiser.list],
@@ -23,6 +25,8 @@ const ROUTES = [
   [/^chief\/([^/]+)$/, chief.detail],
   [/^rounds$/, committee.list],
   [/^rounds\/([^/]+)$/, committee.detail],
+  [/^people$/, people.page],
+  [/^policy(?:\/(\d+))?$/, policy.page],
   [/^account$/, account],
 ];
 let cleanup = null;

@@ -4,6 +4,7 @@ import { api, enc } from "./api.js";
 import { t } from "./i18n.js";
 import { act, errorBox, field, fmtDate, h, reload, showNotice, table } from "./ui.js";
 import { progressBoard, resultsView } from "./organiser.js";
+import { resolver } from "./resolve.js";
 
 export async function list(root) {
   const { items } = await api.get("/competitions");
@@ -21,9 +22,10 @@ export async function detail(root, [code]) {
   root.append(h("h1", {}, `${t("chief.title")} · ${competition.name}`));
   const board = progressBoard(root, code);
   const disputes = h("div", { id: "disputes" });
-  root.append(h("h2", {}, t("chief.disputes")), disputes);
+  const resolving = await resolver(code, names, async () => { await board.refresh(); await refreshDisputes(); });
+  root.append(h("h2", {}, t("chief.disputes")), disputes, resolving ? resolving.host : null);
   const refreshDisputes = async () => {
-    try { disputes.replaceChildren(disputeTable(await api.get(`/competitions/${enc(code)}/disputes`), names)); }
+    try { disputes.replaceChildren(disputeTable(await api.get(`/competitions/${enc(code)}/disputes`), names, resolving)); }
     catch (error) { disputes.replaceChildren(errorBox(error)); }
   };
   const timer = setInterval(refreshDisputes, 3000);
@@ -36,12 +38,15 @@ export async function detail(root, [code]) {
   return () => { clearInterval(timer); board.stop(); };
 }
 
-function disputeTable(answer, names) {
+function disputeTable(answer, names, resolving) {
   if (!answer.items.length) return h("p", { class: "notice", role: "status" }, t("chief.no_disputes"));
   const judges = [...new Set(answer.items.flatMap((d) => Object.keys(d.scores)))].sort();
+  const resolveButton = (d) => h("button", { type: "button", class: "secondary", "data-resolve": `${d.entry}|${d.aspect}`,
+    "aria-label": t("resolve.open_for", { who: names[d.entry] || d.entry, aspect: d.aspect }), onclick: () => resolving.open(d) }, t("resolve.open"));
   return h("div", {}, h("p", { class: "muted" }, t("chief.dispute_help", { limit: answer.limit })),
-    table([t("judge.contestant"), t("org.aspect"), ...judges, t("chief.spread")], answer.items.map((d) =>
-      [names[d.entry] || d.entry, d.aspect, ...judges.map((j) => (j in d.scores ? String(d.scores[j]) : "—")), String(d.spread)])));
+    table([t("judge.contestant"), t("org.aspect"), ...judges, t("chief.spread"), ...(resolving ? [""] : [])], answer.items.map((d) =>
+      [names[d.entry] || d.entry, d.aspect, ...judges.map((j) => (j in d.scores ? String(d.scores[j]) : "—")), String(d.spread),
+        ...(resolving ? [resolveButton(d)] : [])])));
 }
 
 function lockForm(code, subs, after) {

@@ -3,6 +3,7 @@
 import { api, enc } from "./api.js";
 import { t } from "./i18n.js";
 import { act, field, fmtDate, h, reload, table } from "./ui.js";
+import { policyPin, suggestions } from "./round_tools.js";
 
 const PROGRAMMES = ["shanghai_craftsman", "chief_technician", "master_studio", "outstanding_technical_expert"];
 const NEXT = {
@@ -17,26 +18,7 @@ export async function list(root) {
     items.length ? table([t("com.round"), t("com.programme"), t("com.year"), t("com.quota"), t("com.budget"), t("com.approved")], items.map((r) => [
       h("a", { href: `#/rounds/${enc(r.round_id)}` }, r.name || r.round_id), t(`programme.${r.programme}`), String(r.year),
       r.quota ?? "—", r.budget_yuan ?? "—", String(r.approved_count)])) : h("p", { class: "muted" }, t("com.no_rounds")),
-    openForm(), peopleSearch());
-}
-
-/** People on record by name (from its start), employer, district, skill or person key: GET /people?q=. */
-function peopleSearch() {
-  const query = h("input", { type: "search", id: "people-query", required: true, maxLength: 200 });
-  const out = h("div", { id: "people-found" });
-  const submit = h("button", { type: "submit" }, t("com.find"));
-  const form = h("form", { class: "card", role: "search" }, h("h2", {}, t("com.people")),
-    field(t("com.people_query"), query), h("div", { class: "actions" }, submit), out);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    act(submit, async () => {
-      const found = await api.get(`/people?${new URLSearchParams({ q: query.value.trim(), per_page: "50" })}`);
-      out.replaceChildren(h("p", { class: "muted" }, t("com.found", { n: found.total })),
-        table([t("com.name"), t("org.employer"), t("com.district"), t("org.masked_id"), t("com.person_key")],
-          found.items.map((p) => [p.name || "", p.employer || "", p.district || "", p.masked_id || "", p.person_key.slice(0, 12) + "…"])));
-    }, out);
-  });
-  return form;
+    openForm());
 }
 
 function openForm() {
@@ -91,6 +73,7 @@ export async function detail(root, [roundId]) {
       h("tbody", {}, (answer.not_ranked || []).map((n) => h("tr", { "data-person": n.person_key },
         h("td", {}, n.name || n.person_key.slice(0, 12)), h("td", { class: "status" }, t(`nstatus.${n.status}`)),
         h("td", {}, h("ul", {}, n.reasons.map((r) => h("li", {}, `${r.code}: ${r.message}`)))))))));
+  root.append(await suggestions(base), policyPin(base, round));
 }
 
 function nomineeRows(base, item, cut) {

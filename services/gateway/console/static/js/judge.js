@@ -1,7 +1,7 @@
 // The judge's marking form: a sub-criterion's grid of contestants × aspects, drafts kept in
 // localStorage until the server confirms them, and one batch per submit whose request_id is kept
 // until an answer arrives, so a retry after a dropped connection cannot record anything twice.
-import { api, ApiError, enc, NetworkError } from "./api.js";
+import { api, ApiError, enc, NetworkError, requestId } from "./api.js";
 import { t } from "./i18n.js";
 import { errorBox, h } from "./ui.js";
 
@@ -22,11 +22,6 @@ function outcomeUnknown(error) {
 
 /** A cell's key: row (contestant or team) and aspect. */
 const cellKey = (row, aspect) => `${row}|${aspect}`;
-
-function randomId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));  // works on plain-http tablets too (randomUUID does not)
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Drafts and the unconfirmed batch of one judge, competition and sub-criterion, kept across reloads. */
 class Store {
@@ -276,7 +271,7 @@ class MarkingForm {
       let batch;
       try { batch = this.batch(); } catch (error) { this.status.replaceChildren(h("div", { class: "error-box", role: "alert" }, error.message)); return; }
       if (!batch.marks.length) { this.status.replaceChildren(h("div", { class: "notice", role: "status" }, t("judge.nothing"))); return; }
-      this.state.pending = { request_id: randomId(), ...batch };
+      this.state.pending = { request_id: requestId(), ...batch };
       this.store.save(this.state);  // kept before sending: a reload or a retry sends the same id and body
     }
     const { request_id, marks, cells } = this.state.pending;

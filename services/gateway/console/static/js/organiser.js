@@ -2,11 +2,13 @@
 // marking scheme with its problems and WSOS variation, the live progress board, results and exports.
 import { api, enc } from "./api.js";
 import { lang, t } from "./i18n.js";
-import { act, errorBox, field, h, reload, showNotice, svg, table } from "./ui.js";
+import { act, errorBox, field, fileType, h, reload, showNotice, svg, table, uploadForm } from "./ui.js";
+import { downloads } from "./downloads.js";
+import { judges, organisers, roster } from "./organiser_people.js";
 
 const TIERS = ["worldskills", "national_class_1", "national_class_2", "municipal_class_1", "municipal_class_2", "enterprise"];
 const RELATIONS = ["same_employer", "same_training_base", "same_delegation", "declared"];
-const TABS = ["overview", "roster", "judges", "scheme", "progress", "results"];
+const TABS = ["overview", "roster", "judges", "organisers", "scheme", "progress", "results", "downloads"];
 const POLL_MS = 3000;
 
 export async function list(root) {
@@ -71,7 +73,7 @@ export async function detail(root, [code, tab = "overview"], user) {
       "aria-current": name === tab ? "page" : undefined }, t(`org.tab.${name}`)))));
   const panel = h("section", { "aria-labelledby": `tab-${tab}`, id: "panel" });
   root.append(panel);
-  const view = { overview, roster, judges, scheme, progress, results }[tab];
+  const view = { overview, roster, judges, organisers, scheme, progress, results, downloads }[tab];
   return view ? view(panel, competition, user) : undefined;
 }
 
@@ -92,68 +94,6 @@ function overview(panel, c) {
     c.status !== "open" && !c.marking_started ? h("button", { type: "button", id: "open-registration", onclick: change("open") }, t("org.open")) : null,
     c.status === "open" ? h("button", { type: "button", id: "close-registration", onclick: change("close") }, t("org.close")) : null,
     c.status === "closed" && !c.marking_started ? h("button", { type: "button", id: "open-marking", onclick: change("marking/open") }, t("org.open_marking")) : null)));
-}
-
-function uploadForm(id, labelText, accept, onFile) {
-  const input = h("input", { type: "file", accept, id, required: true });
-  const submit = h("button", { type: "submit" }, t("org.upload"));
-  const slot = h("div", { "aria-live": "polite", id: `${id}-result` });
-  const form = h("form", { class: "card" }, field(labelText, input), h("div", { class: "actions" }, submit), slot);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    if (!input.files.length) return;
-    act(submit, async () => { slot.replaceChildren(); await onFile(input.files[0], slot); }, slot);
-  });
-  return form;
-}
-
-const fileType = (file) => file.type || (file.name.toLowerCase().endsWith(".xlsx")
-  ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : file.name.toLowerCase().endsWith(".json") ? "application/json" : "text/csv");
-
-async function roster(panel, c) {
-  const listing = h("div");
-  const refresh = async () => {
-    const { items } = await api.get(`/competitions/${enc(c.code)}/contestants`);
-    listing.replaceChildren(h("h2", {}, t("org.contestants", { n: items.length })),
-      table([t("org.contestant_id"), t("org.name"), t("org.gender"), t("org.employer"), t("org.delegation"), t("org.masked_id")],
-        items.map((p) => [p.contestant_id, p.name, p.gender ? t(`gender.${p.gender}`) : "", p.employer || "",
-          p.delegation ? p.delegation.name : "", p.masked_id || ""])));
-  };
-  panel.append(h("p", { class: "muted" }, t("org.roster_help")),
-    uploadForm("roster-file", t("org.roster_file"), ".csv,.xlsx,text/csv", async (file, slot) => {
-      const body = new File([file], file.name, { type: fileType(file) });
-      const answer = await api.upload("POST", `/competitions/${enc(c.code)}/contestants/import?filename=${enc(file.name)}`, body);
-      slot.replaceChildren(h("div", { class: "notice", role: "status" }, t("org.imported", { n: answer.registered })));
-      await refresh();
-    }), listing);
-  await refresh();
-}
-
-async function judges(panel, c) {
-  const inputs = { username: h("input", { required: true }), name: h("input", { required: true }), employer: h("input", { required: true }),
-    training_base: h("input", {}), role: h("select", {}, ["judge", "chief_expert"].map((r) => h("option", { value: r }, t(`role.${r}`)))) };
-  const slot = h("div", { "aria-live": "polite" });
-  const submit = h("button", { type: "submit" }, t("org.assign"));
-  const form = h("form", { class: "card" }, h("h2", {}, t("org.assign_judge")),
-    h("div", { class: "row" }, field(t("signin.username"), inputs.username), field(t("org.name"), inputs.name),
-      field(t("org.employer"), inputs.employer), field(t("org.training_base"), inputs.training_base), field(t("org.role"), inputs.role)),
-    slot, h("div", { class: "actions" }, submit));
-  const listing = h("div");
-  const refresh = async () => {
-    const [assigned, conflicts] = await Promise.all([api.get(`/competitions/${enc(c.code)}/judges`), api.get(`/competitions/${enc(c.code)}/conflicts`)]);
-    listing.replaceChildren(h("h2", {}, t("org.judges")),
-      table([t("signin.username"), t("org.name"), t("org.employer"), t("org.role")], assigned.items.map((j) => [j.username, j.name, j.employer, t(`role.${j.role}`)])),
-      h("h2", {}, t("org.conflicts", { n: conflicts.items.length })),
-      conflicts.items.length ? table([t("org.judge"), t("org.contestant_id"), t("org.reasons")], conflicts.items.map((x) =>
-        [x.judge, x.contestant_id, x.reasons.map((r) => t(`relation.${r}`)).join("、")])) : h("p", { class: "muted" }, t("org.no_conflicts")));
-  };
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const payload = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]).filter(([, v]) => v));
-    act(submit, async () => { await api.post(`/competitions/${enc(c.code)}/judges`, payload); form.reset(); await refresh(); }, slot);
-  });
-  panel.append(form, listing);
-  await refresh();
 }
 
 function variationTable(scheme) {

@@ -10,7 +10,7 @@ export function h(tag, props = {}, ...children) {
     if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
     else if (key === "class") el.className = value;
     else if (key === "dataset") Object.assign(el.dataset, value);
-    else if (key.startsWith("aria-") || key === "role" || key === "for" || key.startsWith("data-")) el.setAttribute(key, value === true ? "true" : value);
+    else if (key.startsWith("aria-") || ["role", "for", "list"].includes(key) || key.startsWith("data-")) el.setAttribute(key, value === true ? "true" : value);
     else el[key] = value;
   }
   append(el, children);
@@ -93,3 +93,22 @@ export function fmtDate(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+
 
 /** Render the current page again (after a change), keeping the message at the top. */
 export function reload() { window.dispatchEvent(new CustomEvent("console:reload")); }
+
+/** A file upload form: `onFile(file, slot)` runs on submit; refusals are shown in the slot under the button. */
+export function uploadForm(id, labelText, accept, onFile) {
+  const input = h("input", { type: "file", accept, id, required: true });
+  const submit = h("button", { type: "submit" }, t("org.upload"));
+  const slot = h("div", { "aria-live": "polite", id: `${id}-result` });
+  const form = h("form", { class: "card" }, field(labelText, input), h("div", { class: "actions" }, submit), slot);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!input.files.length) return;
+    act(submit, async () => { slot.replaceChildren(); await onFile(input.files[0], slot); }, slot);
+  });
+  return form;
+}
+
+/** A file's type for the API (browsers leave .xlsx and .json files untyped on some systems). */
+export const fileType = (file) => file.type || (file.name.toLowerCase().endsWith(".xlsx")
+  ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : file.name.toLowerCase().endsWith(".json") ? "application/json" : "text/csv");
+
