@@ -32,7 +32,7 @@ function peopleSearch() {
 }
 
 function profileImport() {
-  return h("section", { class: "card", id: "profile-import" }, h("h2", {}, t("people.import")),
+  return h("section", { id: "profile-import", "aria-labelledby": "profile-import-title" }, h("h2", { id: "profile-import-title" }, t("people.import")),
     h("p", { class: "muted" }, t("people.import_help")),
     uploadForm("profile-file", t("people.import_file"), ".csv,.xlsx,text/csv", async (file, slot) => {
       const body = new File([file], file.name, { type: fileType(file) });

@@ -72,7 +72,9 @@ export function errorBox(error) {
 
 /** Show `error` at the top of the page (or in `slot`) and keep it until replaced. */
 export function showError(error, slot = document.getElementById("flash")) {
-  slot.replaceChildren(errorBox(error));
+  const box = errorBox(error);
+  slot.replaceChildren(box);
+  box.scrollIntoView({ block: "nearest" });  // on a tablet the form's foot may be below the fold
 }
 
 export function showNotice(text, slot = document.getElementById("flash")) {
