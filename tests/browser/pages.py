@@ -54,3 +54,17 @@ def shot(driver, name: str) -> Path:
     path = OUTPUT / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def fill(driver, fields, values) -> None:
+    """Type ``values`` into ``fields`` in order: None skips a field, a date is set (date inputs take no typing)."""
+    from datetime import date
+
+    for element, value in zip(fields, values):
+        if value is None:
+            continue
+        if isinstance(value, date):
+            driver.execute_script("arguments[0].value = arguments[1]", element, value.isoformat())
+        else:
+            element.clear()
+            element.send_keys(value)

@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 
 from tests.browser.pages import all_css, button, css, go, shot, sign_in, sign_out, text_appears
 
-NAV = {"judge": ["#/marking", "#/account"], "committee": ["#/rounds", "#/account"],
+NAV = {"judge": ["#/marking", "#/account"], "committee": ["#/rounds", "#/people", "#/policy", "#/account"],
        "organiser": ["#/competitions", "#/account"], "chief_expert": ["#/chief", "#/marking", "#/account"]}
 
 

@@ -41,9 +41,11 @@ def test_committee_member_approves_a_nominee_inside_the_cut_line(browser, consol
         assert reply.status_code == 201, reply.text
 
     sign_in(browser, console_url, username, password)
+    css(browser, "a[href='#/people']").click()
     css(browser, "#people-query").send_keys("非会员")
     button(browser, "查找").click()
     text_appears(browser, "#people-found", "非会员")
+    css(browser, "a[href='#/rounds']").click()
     css(browser, f"a[href='#/rounds/{round_id}']").click()
     text_appears(browser, "#cut-line", "quota")
     rows = browser.find_elements(By.CSS_SELECTOR, "#nominees tbody tr[data-person]")

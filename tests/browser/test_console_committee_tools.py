@@ -40,6 +40,7 @@ def test_committee_imports_profiles_edits_the_policy_and_nominates_a_suggestion(
     rows = [[td.text for td in tr.find_elements("css selector", "td")] for tr in box.find_elements("css selector", "tbody tr")]
     assert {(r[0], r[1]) for r in rows} >= {("3", "人员标识"), ("3", "技能等级"), ("3", "工龄")}, rows
     assert all(r[0] == "3" for r in rows), rows
+    browser.execute_script("arguments[0].scrollIntoView()", box)
     shot(browser, "committee-import-refused")
     assert committee.get(f"/people/{strong}/record").status_code == 404  # nothing written
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.browser.pages import all_css, button, css, go, shot, sign_in, sign_out, text_appears
+from tests.browser.pages import all_css, button, css, fill, go, shot, sign_in, sign_out, text_appears
 from tests.e2e.helpers import person
 
 HEADERS = "姓名,性别,出生日期,身份证号,工作单位,代表队,代表队类型,技能等级,身份"
@@ -34,14 +34,7 @@ def test_organiser_uploads_a_roster_with_a_bad_row_and_sees_it_named(browser, co
     fields = form.find_elements("css selector", "input:not([type=checkbox]), select")
     values = [code, "上海市职业技能大赛 电工", None, "11", "电工 Electrical", None, "1",
               today + timedelta(days=60), today + timedelta(days=61), today + timedelta(days=30), "40"]
-    for element, value in zip(fields, values):
-        if value is None:
-            continue
-        if isinstance(value, date):
-            browser.execute_script("arguments[0].value = arguments[1]", element, value.isoformat())
-        else:
-            element.clear()
-            element.send_keys(value)
+    fill(browser, fields, values)
     shot(browser, "organiser-competitions")
     button(browser, "创建").click()
     text_appears(browser, "h1", code)
