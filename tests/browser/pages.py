@@ -60,7 +60,7 @@ def fill(driver, fields, values) -> None:
     """Type ``values`` into ``fields`` in order: None skips a field, a date is set (date inputs take no typing)."""
     from datetime import date
 
-    for element, value in zip(fields, values):
+    for element, value in zip(fields, values, strict=False):  # a form may have more fields than values
         if value is None:
             continue
         if isinstance(value, date):

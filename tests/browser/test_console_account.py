@@ -34,7 +34,7 @@ def test_password_change_and_sign_out(browser, console_url, account, platform):
     fields = [css(browser, "form.card input[autocomplete=current-password]"),
               *browser.find_elements(By.CSS_SELECTOR, "form.card input[autocomplete=new-password]")]
     new_password = "Neu-Passwort-2026!"
-    for field, value in zip(fields, [password, new_password, new_password + "x"]):
+    for field, value in zip(fields, [password, new_password, new_password + "x"], strict=True):
         field.send_keys(value)
     button(browser, "修改密码").click()
     text_appears(browser, "form.card .error-box", "两次输入的新密码不一致")

@@ -1,8 +1,10 @@
 """The organiser watches the progress board; the chief expert sees a dispute with every judge's score
 side by side, sees it resolved when the judge scores again, locks, is refused an unlock without a
-reason, reads the audit of the mark, and finalises: the results chart appears."""
+reason, reads the audit of the mark, and finalises: the results chart appears. Where the API offers
+it, the chief expert resolves a dispute by entering the agreed scores with a reason."""
 from __future__ import annotations
 
+import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -10,21 +12,29 @@ from tests.browser.conftest import OUTPUT
 from tests.browser.pages import all_css, button, css, go, shot, sign_in, sign_out, text_appears, wait
 from tests.e2e.scoring_fixtures import marked_competition, rid
 
+RESOLVE = "/api/v1/competitions/{code}/disputes/resolve"
 
-def test_chief_expert_resolves_a_dispute_locks_and_finalises(browser, console_url, account, make_user):
-    organiser_name, organiser_password, organiser = account("organiser")
-    chief_name, chief_password, chief = account("chief_expert")
-    competition = marked_competition(organiser, make_user, contestants=3, judges=3)
+
+def disputed_competition(organiser, make_user, chief_name: str, contestants: int) -> dict:
+    """Every mark in, with one dispute: judge 0 scores B1.1 of the first contestant 0, the others 3."""
+    competition = marked_competition(organiser, make_user, contestants=contestants, judges=3)
     code, people, judges = competition["code"], competition["contestants"], competition["judges"]
-    reply = organiser.post(f"/competitions/{code}/judges", json={"username": chief_name, "name": chief_name,
-                                                                 "employer": "评委单位", "role": "chief_expert"})
-    assert reply.status_code == 201, reply.text
+    assert organiser.post(f"/competitions/{code}/judges", json={"username": chief_name, "name": chief_name,
+                                                                "employer": "评委单位", "role": "chief_expert"}).status_code == 201
     measured = [{"contestant_id": c, "aspect": a, "value": str(5 + i)} for i, c in enumerate(people) for a in ("A1.1", "A1.2", "A1.3")]
     assert judges[0].post(f"/competitions/{code}/marks", json={"request_id": rid(), "marks": measured}).status_code == 200
     for j, judge in enumerate(judges):
         scores = [{"contestant_id": c, "aspect": a, "score": 2 if i else (0 if (j, a) == (0, "B1.1") else 3)}
                   for i, c in enumerate(people) for a in ("B1.1", "B1.2")]
         assert judge.post(f"/competitions/{code}/marks", json={"request_id": rid(), "marks": scores}).status_code == 200
+    return competition
+
+
+def test_chief_expert_resolves_a_dispute_locks_and_finalises(browser, console_url, account, make_user):
+    organiser_name, organiser_password, organiser = account("organiser")
+    chief_name, chief_password, chief = account("chief_expert")
+    competition = disputed_competition(organiser, make_user, chief_name, contestants=3)
+    code, people, judges = competition["code"], competition["contestants"], competition["judges"]
 
     sign_in(browser, console_url, organiser_name, organiser_password)
     go(browser, console_url, f"competitions/{code}/progress")
@@ -78,3 +88,37 @@ def test_chief_expert_resolves_a_dispute_locks_and_finalises(browser, console_ur
     shot(browser, "chief-finalised")
     css(browser, "svg#distribution").screenshot(str(OUTPUT / "results-chart.png"))
     assert chief.get(f"/competitions/{code}/results").json()["final"] is True
+
+
+
+def test_chief_expert_resolves_a_dispute_by_entering_the_agreed_scores(browser, console_url, proxy, account, make_user, platform):
+    """The resolve form stands on the API's route: without it in the OpenAPI document no button shows."""
+    _, _, organiser = account("organiser")
+    chief_name, chief_password, chief = account("chief_expert")
+    competition = disputed_competition(organiser, make_user, chief_name, contestants=2)
+    code, people, judges = competition["code"], competition["contestants"], competition["judges"]
+    offered = RESOLVE in requests.get(platform + "/openapi.json", timeout=10).json()["paths"]
+
+    sign_in(browser, console_url, chief_name, chief_password)
+    go(browser, console_url, f"chief/{code}")
+    css(browser, "#disputes table")
+    if not offered:
+        assert not all_css(browser, "button[data-resolve]") and not all_css(browser, "#resolve")
+        return
+    css(browser, f"button[data-resolve='{people[0]}|B1.1']").click()
+    selects = {s.get_attribute("data-judge"): s for s in all_css(browser, "#resolve select")}
+    assert {j: Select(selects[j]).first_selected_option.text for j in selects} == {
+        judges[0].username: "0", judges[1].username: "3", judges[2].username: "3"}
+    Select(selects[judges[0].username]).select_by_value("2")
+    Select(selects[judges[1].username]).select_by_value("2")
+    css(browser, "#resolve-reason").send_keys("与三位裁判复议后商定")
+    shot(browser, "chief-resolve-form")
+    proxy.drop_answer_to("POST", f"/competitions/{code}/disputes/resolve")
+    button(browser, "保存裁定").click()
+    text_appears(browser, "#resolve-result", "网络中断")  # the answer was lost: the same request is sent again
+    button(browser, "保存裁定").click()
+    css(browser, "#resolved")
+    text_appears(browser, "#disputes", "没有分歧")
+    shot(browser, "chief-resolved")
+    scores = sorted(m["score"] for m in chief.get(f"/competitions/{code}/marks?contestant={people[0]}&aspect=B1.1").json()["items"])
+    assert scores == [2, 2, 3]

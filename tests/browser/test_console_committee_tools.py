@@ -30,6 +30,13 @@ def test_committee_imports_profiles_edits_the_policy_and_nominates_a_suggestion(
     strong, other = key(), key()
 
     sign_in(browser, console_url, username, password)
+    imports_profiles_and_finds_them(browser, committee, tmp_path, name, (strong, other))
+    version = edits_the_policy(browser, committee)
+    nominates_a_suggestion_and_pins_the_policy(browser, console_url, committee, name, strong, version)
+
+
+def imports_profiles_and_finds_them(browser, committee, tmp_path, name: str, keys: tuple[str, str]) -> None:
+    strong, other = keys
     css(browser, "a[href='#/people']").click()
     bad = tmp_path / "people-bad.csv"
     bad.write_text("\n".join([HEADERS, profile_line(strong, name), profile_line("not-a-key", "坏行", level="九级", years="x")]),
@@ -58,6 +65,10 @@ def test_committee_imports_profiles_edits_the_policy_and_nominates_a_suggestion(
     assert {c.get_attribute("data-person") for c in all_css(browser, "#people-found code")} == {strong, other}
     shot(browser, "committee-people")
 
+
+def edits_the_policy(browser, committee) -> int:
+    """A broken policy refused by path and a JSON typo caught, then a new version stored; returns the old one."""
+
     css(browser, "a[href='#/policy']").click()
     header = css(browser, "#policy-header")
     version = int(css(browser, "#policy-version").get_attribute("value"))
@@ -78,6 +89,10 @@ def test_committee_imports_profiles_edits_the_policy_and_nominates_a_suggestion(
     button(browser, "保存为新版本").click()
     text_appears(browser, "#policy-header", f"第 {version + 1} 版")
     shot(browser, "committee-policy")
+    return version
+
+
+def nominates_a_suggestion_and_pins_the_policy(browser, console_url, committee, name: str, strong: str, version: int) -> None:
 
     opened = committee.post("/nominee-rounds", json={"programme": "master_studio", "year": 2025, "quota": 50, "name": f"大师工作室 {name}"})
     assert opened.status_code == 201, opened.text

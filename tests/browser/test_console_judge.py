@@ -24,6 +24,22 @@ def cell_input(driver, row: int, aspect: str):
         By.CSS_SELECTOR, f"td[data-cell$='|{aspect}'] input")
 
 
+def refuses_marks_off_max_and_step(browser) -> None:
+    """A mark over the maximum or off the step is named in its cell before anything is sent."""
+    length = cell_input(browser, 0, "A1.1")
+    length.send_keys("0.3")
+    problem = browser.find_element(By.ID, length.get_attribute("aria-describedby"))
+    assert "0.50" in problem.text and length.get_attribute("aria-invalid") == "true"
+    length.clear()
+    length.send_keys("11")
+    assert "10.00" in problem.text
+    width = cell_input(browser, 0, "A1.2")
+    width.send_keys("3.251")  # two decimals at most when the aspect names no step
+    assert "0.01" in browser.find_element(By.ID, width.get_attribute("aria-describedby")).text
+    width.clear()
+    length.clear()
+
+
 def test_judge_marks_a_sub_criterion_survives_a_reload_and_a_dropped_answer(
         browser, console_url, proxy, account, organiser_api, make_user):
     username, password, judge = account("judge")
@@ -39,19 +55,8 @@ def test_judge_marks_a_sub_criterion_survives_a_reload_and_a_dropped_answer(
     rows = all_css(browser, f"{GRID} tbody tr")
     assert len(rows) == 3
 
-    length = cell_input(browser, 0, "A1.1")
-    length.send_keys("0.3")
-    problem = browser.find_element(By.ID, length.get_attribute("aria-describedby"))
-    assert "0.50" in problem.text and length.get_attribute("aria-invalid") == "true"
-    length.clear()
-    length.send_keys("11")
-    assert "10.00" in problem.text
-    width = cell_input(browser, 0, "A1.2")
-    width.send_keys("3.251")  # two decimals at most when the aspect names no step
-    assert "0.01" in browser.find_element(By.ID, width.get_attribute("aria-describedby")).text
-    width.clear()
+    refuses_marks_off_max_and_step(browser)
     values = {"A1.1": ["7.5", "10", "0"], "A1.2": ["15", "20", "3.25"], "A1.3": ["30", "12.5", "0.01"]}
-    length.clear()
     for aspect, column in values.items():
         for row, value in enumerate(column):
             cell = cell_input(browser, row, aspect)
@@ -87,6 +92,11 @@ def test_judge_marks_a_sub_criterion_survives_a_reload_and_a_dropped_answer(
     audit = organiser_api.get(f"/competitions/{code}/audit?sub_criterion=A1&kind=marks&limit=100").json()["items"]
     assert len(audit) == 9 and len({a["request_id"] for a in audit}) == 1
 
+    scores_a_judgement_sub_criterion(browser, judge, code)
+
+
+def scores_a_judgement_sub_criterion(browser, judge, code: str) -> None:
+    """0–3 buttons with the descriptors at hand, a whole judgement sub-criterion submitted."""
     css(browser, f"a[href='#/marking/{code}/B1']").click()
     css(browser, f"{GRID} details.descriptors summary").click()
     assert "Excellent" in css(browser, f"{GRID} details.descriptors dl").text
@@ -136,7 +146,7 @@ def typed_scheme() -> dict:
     scheme = small_scheme()
     typed = [Measurement(kind="PASS_FAIL"), Measurement(kind="NUMBER_COMPLETED", possible=4),
              Measurement(kind="CHOICE", choices=(Choice("无缺陷", Decimal(0)), Choice("轻微缺陷", Decimal(5))))]
-    for aspect, measurement in zip(scheme["sub_criteria"][0]["aspects"], typed):
+    for aspect, measurement in zip(scheme["sub_criteria"][0]["aspects"], typed, strict=True):
         aspect.pop("step", None)
         aspect["measurement"] = measurement_to_json(measurement)
     return scheme

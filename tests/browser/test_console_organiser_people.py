@@ -27,12 +27,20 @@ def test_organiser_runs_a_team_competitions_people_and_downloads_every_export(br
     assert organiser.put(f"/competitions/{code}/marking-scheme", json=small_scheme()).status_code == 200
 
     sign_in(browser, console_url, username, password)
+    adds_a_co_organiser(browser, console_url, code, (username, partner, judge_name), partner_api)
+    withdraws_a_team_member(browser, organiser, code, people[3])
+    declares_a_conflict(browser, organiser, code, judge_name, people[0])
+    downloads_every_export(browser, code, tmp_path)
+
+
+def adds_a_co_organiser(browser, console_url, code, names, partner_api) -> None:
+    username, partner, judge_name = names
     go(browser, console_url, f"competitions/{code}/organisers")
     text_appears(browser, "#organisers", username)
     css(browser, "#co-organiser").send_keys(judge_name)
     button(browser, "添加").click()
     refused = css(browser, "#co-organiser-result .error-box")
-    assert "/username" in refused.text and "VALIDATION_FAILED" == refused.get_attribute("data-code")
+    assert "/username" in refused.text and refused.get_attribute("data-code") == "VALIDATION_FAILED"
     css(browser, "#co-organiser").clear()
     css(browser, "#co-organiser").send_keys(partner)
     button(browser, "添加").click()
@@ -40,11 +48,14 @@ def test_organiser_runs_a_team_competitions_people_and_downloads_every_export(br
     shot(browser, "organiser-co-organisers")
     assert partner_api.get(f"/competitions/{code}/organisers").json()["items"] == [username, partner]
 
+
+def withdraws_a_team_member(browser, organiser, code: str, member: dict) -> None:
+
     css(browser, "#tab-roster").click()
     text_appears(browser, "#panel caption", "每队 2 人")
     rows = all_css(browser, "#panel table tbody tr")
     assert [r.find_elements(By.TAG_NAME, "td")[2].text for r in rows] == ["T0", "T0", "T1", "T1"]
-    leaving = people[3]["contestant_id"]
+    leaving = member["contestant_id"]
     css(browser, f"button[data-withdraw='{leaving}']").click()
     assert browser.switch_to.active_element == css(browser, "#withdraw-reason")
     browser.switch_to.active_element.send_keys("因伤退赛")
@@ -56,10 +67,13 @@ def test_organiser_runs_a_team_competitions_people_and_downloads_every_export(br
     gone = organiser.get(f"/competitions/{code}/contestants?include_withdrawn=true").json()["items"]
     assert {p["contestant_id"]: (p["status"], p["withdrawn_reason"]) for p in gone}[leaving] == ("withdrawn", "因伤退赛")
 
+
+def declares_a_conflict(browser, organiser, code: str, judge_name: str, contestant: dict) -> None:
+
     css(browser, "#tab-judges").click()
     text_appears(browser, "#panel", "没有利益冲突")
     Select(css(browser, "#conflict-judge")).select_by_value(judge_name)
-    Select(css(browser, "#conflict-contestant")).select_by_value(people[0]["contestant_id"])
+    Select(css(browser, "#conflict-contestant")).select_by_value(contestant["contestant_id"])
     css(browser, "#conflict-relation").send_keys("teacher")
     css(browser, "#conflict-note").send_keys("曾为其师傅")
     button(browser, "申报").click()
@@ -68,7 +82,10 @@ def test_organiser_runs_a_team_competitions_people_and_downloads_every_export(br
     assert "曾为其师傅" in css(browser, "#panel table:nth-of-type(2) tbody tr").text
     shot(browser, "organiser-conflict-declared")
     conflicts = organiser.get(f"/competitions/{code}/conflicts").json()["items"]
-    assert [(c["judge"], c["contestant_id"]) for c in conflicts] == [(judge_name, people[0]["contestant_id"])]
+    assert [(c["judge"], c["contestant_id"]) for c in conflicts] == [(judge_name, contestant["contestant_id"])]
+
+
+def downloads_every_export(browser, code: str, tmp_path) -> None:
 
     css(browser, "#tab-downloads").click()
     browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})

@@ -9,7 +9,7 @@ import json
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.pages import button, css, go, shot, sign_in, text_appears, wait
+from tests.browser.pages import button, css, fill, go, shot, sign_in, text_appears, wait
 from tests.e2e.helpers import open_competition, register
 from tests.e2e.scoring_fixtures import small_scheme
 
@@ -23,8 +23,7 @@ def test_organiser_assigns_experts_uploads_a_scheme_and_reads_results(browser, c
     sign_in(browser, console_url, username, password)
     go(browser, console_url, f"competitions/{code}/judges")
     form = css(browser, "#panel form")
-    for field, value in zip(form.find_elements(By.CSS_SELECTOR, "input"), [judge_name, "王评委", "单位1"]):
-        field.send_keys(value)
+    fill(browser, form.find_elements(By.CSS_SELECTOR, "input"), [judge_name, "王评委", "单位1"])
     Select(form.find_element(By.TAG_NAME, "select")).select_by_value("judge")
     button(browser, "分配").click()
     text_appears(browser, "#panel", "利益冲突（1）")
