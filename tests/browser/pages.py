@@ -68,3 +68,48 @@ def fill(driver, fields, values) -> None:
         else:
             element.clear()
             element.send_keys(value)
+
+
+UNLABELLED = """
+const named = (el) => (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+  || (el.tagName === 'BUTTON' && el.textContent.trim());
+return [...document.querySelectorAll('main input, main select, main textarea, main button')]
+  .filter((el) => el.getClientRects().length && el.type !== 'hidden' && !named(el))
+  .map((el) => el.outerHTML.slice(0, 160));
+"""
+
+LOW_CONTRAST = """
+const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
+const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+const background = (el) => {  // the translucent layers up to the first opaque one, blended
+  const layers = [];
+  for (; el; el = el.parentElement) {
+    const c = rgb(getComputedStyle(el).backgroundColor);
+    if (c.length < 4 || c[3] >= 1) { layers.push(c.slice(0, 3)); break; }
+    if (c[3] > 0) layers.push(c);
+  }
+  if (layers.length === 0 || layers.at(-1).length === 4) layers.push([255, 255, 255]);
+  return layers.reverse().reduce((below, c) => (c.length < 4 ? c : below.map((v, i) => v * (1 - c[3]) + c[i] * c[3])));
+};
+const found = [];
+for (const el of document.querySelectorAll('body *')) {
+  if (!el.getClientRects().length || el.closest('[disabled], svg')) continue;
+  if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+  const style = getComputedStyle(el);
+  const [a, b] = [lum(rgb(style.color)), lum(background(el))];
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) found.push(`${ratio.toFixed(2)}: ${el.outerHTML.slice(0, 120)}`);
+}
+return found;
+"""
+
+
+def assert_accessible(driver) -> None:
+    """Every visible control on the page has a name (label, aria-label or its text) and all text has
+    WCAG AA contrast with the background it sits on (4.5:1, large text 3:1); disabled controls aside."""
+    unnamed = driver.execute_script(UNLABELLED)
+    assert unnamed == [], unnamed
+    faint = driver.execute_script(LOW_CONTRAST)
+    assert faint == [], faint

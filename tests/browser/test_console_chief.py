@@ -9,7 +9,18 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.conftest import OUTPUT
-from tests.browser.pages import all_css, button, css, go, shot, sign_in, sign_out, text_appears, wait
+from tests.browser.pages import (
+    all_css,
+    assert_accessible,
+    button,
+    css,
+    go,
+    shot,
+    sign_in,
+    sign_out,
+    text_appears,
+    wait,
+)
 from tests.e2e.scoring_fixtures import marked_competition, rid
 
 RESOLVE = "/api/v1/competitions/{code}/disputes/resolve"
@@ -102,6 +113,7 @@ def test_chief_expert_resolves_a_dispute_by_entering_the_agreed_scores(browser, 
     sign_in(browser, console_url, chief_name, chief_password)
     go(browser, console_url, f"chief/{code}")
     css(browser, "#disputes table")
+    assert_accessible(browser)
     if not offered:
         assert not all_css(browser, "button[data-resolve]") and not all_css(browser, "#resolve")
         return
@@ -112,6 +124,7 @@ def test_chief_expert_resolves_a_dispute_by_entering_the_agreed_scores(browser, 
     Select(selects[judges[0].username]).select_by_value("2")
     Select(selects[judges[1].username]).select_by_value("2")
     css(browser, "#resolve-reason").send_keys("与三位裁判复议后商定")
+    assert_accessible(browser)
     shot(browser, "chief-resolve-form")
     proxy.drop_answer_to("POST", f"/competitions/{code}/disputes/resolve")
     button(browser, "保存裁定").click()

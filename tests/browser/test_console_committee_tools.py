@@ -9,7 +9,7 @@ import uuid
 
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.pages import all_css, button, css, go, shot, sign_in, text_appears, wait
+from tests.browser.pages import all_css, assert_accessible, button, css, go, shot, sign_in, text_appears, wait
 from tests.e2e.awards_fixtures import key
 
 HEADERS = "人员标识,姓名,工作单位,行业,区,工会会员,一线职工,技能等级,工龄,已获称号,创新成果,专利数,带徒人数,首席技师资助年份"
@@ -48,6 +48,7 @@ def imports_profiles_and_finds_them(browser, committee, tmp_path, name: str, key
     assert {(r[0], r[1]) for r in rows} >= {("3", "人员标识"), ("3", "技能等级"), ("3", "工龄")}, rows
     assert all(r[0] == "3" for r in rows), rows
     browser.execute_script("arguments[0].scrollIntoView()", box)
+    assert_accessible(browser)
     shot(browser, "committee-import-refused")
     assert committee.get(f"/people/{strong}/record").status_code == 404  # nothing written
 
@@ -63,6 +64,7 @@ def imports_profiles_and_finds_them(browser, committee, tmp_path, name: str, key
     button(browser, "查找").click()
     text_appears(browser, "#people-found", "找到 2 人")
     assert {c.get_attribute("data-person") for c in all_css(browser, "#people-found code")} == {strong, other}
+    assert_accessible(browser)
     shot(browser, "committee-people")
 
 
@@ -88,6 +90,7 @@ def edits_the_policy(browser, committee) -> int:
     set_text(browser, editor, json.dumps({**document, "description": f"{document.get('description', '')} 浏览器测试"}, ensure_ascii=False))
     button(browser, "保存为新版本").click()
     text_appears(browser, "#policy-header", f"第 {version + 1} 版")
+    assert_accessible(browser)
     shot(browser, "committee-policy")
     return version
 
@@ -112,5 +115,6 @@ def nominates_a_suggestion_and_pins_the_policy(browser, console_url, committee, 
     css(browser, "#round-policy-why").send_keys("沿用上一版")
     button(browser, "改用此版本并重新排名").click()
     text_appears(browser, "#round-policy h2", f"第 {version} 版")
+    assert_accessible(browser)
     shot(browser, "committee-suggestions")
     wait(browser, lambda _: committee.get(f"/nominee-rounds/{round_id}").json()["policy_version"] == version)

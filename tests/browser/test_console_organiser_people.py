@@ -7,7 +7,7 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.pages import all_css, button, css, go, shot, sign_in, text_appears, wait
+from tests.browser.pages import all_css, assert_accessible, button, css, go, shot, sign_in, text_appears, wait
 from tests.e2e.helpers import open_competition, register
 from tests.e2e.scoring_fixtures import small_scheme
 
@@ -45,6 +45,7 @@ def adds_a_co_organiser(browser, console_url, code, names, partner_api) -> None:
     css(browser, "#co-organiser").send_keys(partner)
     button(browser, "添加").click()
     text_appears(browser, "#organisers", partner)
+    assert_accessible(browser)
     shot(browser, "organiser-co-organisers")
     assert partner_api.get(f"/competitions/{code}/organisers").json()["items"] == [username, partner]
 
@@ -63,6 +64,7 @@ def withdraws_a_team_member(browser, organiser, code: str, member: dict) -> None
     text_appears(browser, "#withdraw-result", "队员3 已退赛")
     text_appears(browser, "#panel table", "已退赛：因伤退赛")
     assert not all_css(browser, f"button[data-withdraw='{leaving}']")
+    assert_accessible(browser)
     shot(browser, "organiser-withdrawal")
     gone = organiser.get(f"/competitions/{code}/contestants?include_withdrawn=true").json()["items"]
     assert {p["contestant_id"]: (p["status"], p["withdrawn_reason"]) for p in gone}[leaving] == ("withdrawn", "因伤退赛")
@@ -80,6 +82,7 @@ def declares_a_conflict(browser, organiser, code: str, judge_name: str, contesta
     text_appears(browser, "#conflict-result", judge_name)
     text_appears(browser, "#panel", "利益冲突（1）")
     assert "曾为其师傅" in css(browser, "#panel table:nth-of-type(2) tbody tr").text
+    assert_accessible(browser)
     shot(browser, "organiser-conflict-declared")
     conflicts = organiser.get(f"/competitions/{code}/conflicts").json()["items"]
     assert [(c["judge"], c["contestant_id"]) for c in conflicts] == [(judge_name, contestant["contestant_id"])]
@@ -100,4 +103,5 @@ def downloads_every_export(browser, code: str, tmp_path) -> None:
     css(browser, f"button[data-download='/competitions/{code}/results?format=csv']").click()
     refusal = css(browser, "#panel tbody tr:first-child .error-box")  # no marking yet: said next to the button
     assert refusal.get_attribute("data-code")
+    assert_accessible(browser)
     shot(browser, "organiser-downloads")

@@ -74,7 +74,9 @@ export async function detail(root, [code, tab = "overview"], user) {
   const panel = h("section", { "aria-labelledby": `tab-${tab}`, id: "panel" });
   root.append(panel);
   const view = { overview, roster, judges, organisers, scheme, progress, results, downloads }[tab];
-  return view ? view(panel, competition, user) : undefined;
+  if (!view) return undefined;
+  try { return await view(panel, competition, user); }
+  catch (error) { panel.append(errorBox(error)); return undefined; }  // the tabs stay: another section is a click away
 }
 
 function overview(panel, c) {
