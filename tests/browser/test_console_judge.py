@@ -169,3 +169,22 @@ def test_judge_enters_observations_and_the_api_computes_the_marks(browser, conso
     shot(browser, "judge-observed")
     marks = {m["aspect"]: (m["value"], m.get("observed")) for m in judge.get(f"/competitions/{code}/marks?sub_criterion=A1").json()["items"]}
     assert marks == {"A1.1": ("10.00", "pass"), "A1.2": ("15.00", 3), "A1.3": ("25.00", "轻微缺陷")}
+
+
+def test_a_team_competitions_grid_has_one_row_per_team(browser, console_url, account, organiser_api, make_user):
+    username, password, judge = account("judge")
+    competition = marked_competition(organiser_api, make_user, contestants=4, judges=1, team_size=2)
+    code = competition["code"]
+    assign(organiser_api, code, username)
+    sign_in(browser, console_url, username, password)
+    go(browser, console_url, f"marking/{code}/B1")
+    css(browser, GRID)
+    assert [row.find_element(By.TAG_NAME, "th").text for row in all_css(browser, f"{GRID} tbody tr")] == ["团队 T0", "团队 T1"]
+    for row, score in enumerate((3, 1)):
+        for group in all_css(browser, f"{GRID} tbody tr")[row].find_elements(By.CSS_SELECTOR, ".scores"):
+            group.find_elements(By.TAG_NAME, "button")[score].click()
+    button(browser, "提交评分").click()
+    text_appears(browser, "#marks-saved", "记录 4 条")
+    shot(browser, "judge-team-grid")
+    mine = judge.get(f"/competitions/{code}/marks?sub_criterion=B1").json()["items"]
+    assert sorted((m["entry"], m["score"]) for m in mine) == [("T0", 3), ("T0", 3), ("T1", 1), ("T1", 1)]

@@ -18,6 +18,9 @@ export async function detail(root, [code]) {
   const [competition, scheme, roster] = await Promise.all([api.get(`/competitions/${enc(code)}`),
     api.get(`/competitions/${enc(code)}/marking-scheme`), api.get(`/competitions/${enc(code)}/contestants`)]);
   const names = Object.fromEntries(roster.items.map((p) => [p.contestant_id, p.name]));
+  if (competition.team_size > 1) {  // a team competition's marks and disputes belong to the team
+    for (const p of roster.items) if (p.team) names[p.team] = `${t("judge.team")} ${p.team}`;
+  }
   const subs = scheme.scheme.sub_criteria;
   root.append(h("h1", {}, `${t("chief.title")} · ${competition.name}`));
   const board = progressBoard(root, code);

@@ -203,13 +203,14 @@ export function distributionChart(rows) {
 export async function resultsView(panel, code) {
   const slot = h("div", { "aria-live": "polite" });
   const r = await api.get(`/competitions/${enc(code)}/results`);
+  const teams = r.results.some((row) => row.team);
   const download = (format) => (event) => act(event.currentTarget, () => api.download(`/competitions/${enc(code)}/results?format=${format}`, `results-${code}.${format}`), slot);
   panel.append(h("h2", {}, r.final ? t("results.final", { rev: r.revision }) : t("results.provisional")),
     h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: download("csv") }, t("results.csv")),
       h("button", { type: "button", class: "secondary", onclick: download("xlsx") }, t("results.xlsx"))), slot,
     distributionChart(r.results),
-    table([t("results.rank"), t("org.name"), t("org.delegation"), t("results.raw"), t("results.scale"), t("results.medal")],
-      r.results.map((row) => [String(row.rank), row.name, row.delegation ? row.delegation.name : "", row.raw, String(row.scale),
+    table([t("results.rank"), t("org.name"), ...(teams ? [t("judge.team")] : []), t("org.delegation"), t("results.raw"), t("results.scale"), t("results.medal")],
+      r.results.map((row) => [String(row.rank), row.name, ...(teams ? [row.team || ""] : []), row.delegation ? row.delegation.name : "", row.raw, String(row.scale),
         row.medal ? t(`medal.${row.medal}`) : row.medallion ? t("medal.medallion") : ""])));
 }
 
