@@ -24,6 +24,15 @@ def decide(driver, person: str, action: str, why: str = "", notice: tuple[str, i
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
 
+def approve(driver, person: str, why: str) -> None:
+    """Shortlist (with ``why``), review, a public notice that ended, approval: each step seen in the row."""
+    steps = (("shortlist", why, None, "已初选"), ("review", "评审通过", None, "已评审"),
+             ("publicise", "", ((date.today() - timedelta(days=10)).isoformat(), 7), "公示中"), ("approve", "公示无异议", None, "批准"))
+    for action, reason, notice, status in steps:
+        decide(driver, person, action, reason, notice)
+        text_appears(driver, f"tr[data-person='{person}'] td.status", status)  # approved: ranked or, holding the title now, not
+
+
 def test_committee_member_approves_a_nominee_inside_the_cut_line(browser, console_url, account, organiser_api, tmp_path):
     username, password, committee = account("committee")
     people = [key() for _ in range(3)]
@@ -60,14 +69,7 @@ def test_committee_member_approves_a_nominee_inside_the_cut_line(browser, consol
     chosen = people[2]
     decide(browser, chosen, "reject")  # a rejection needs a reason: the API refuses and says where
     text_appears(browser, f"tr[data-person='{chosen}'] .error-box", "VALIDATION_FAILED")
-    decide(browser, chosen, "shortlist", "业绩突出")
-    text_appears(browser, f"tr[data-person='{chosen}'] td.status", "已初选")
-    decide(browser, chosen, "review", "评审通过")
-    text_appears(browser, f"tr[data-person='{chosen}'] td.status", "已评审")
-    decide(browser, chosen, "publicise", notice=((date.today() - timedelta(days=10)).isoformat(), 7))
-    text_appears(browser, f"tr[data-person='{chosen}'] td.status", "公示中")
-    decide(browser, chosen, "approve", "公示无异议")
-    text_appears(browser, f"tr[data-person='{chosen}'] td.status", "批准")  # ranked or, holding the title now, not
+    approve(browser, chosen, "业绩突出")
     shot(browser, "committee-approved")
     listing = committee.get(f"/nominee-rounds/{round_id}/nominees").json()
     nominee = next(i for i in listing["items"] + listing["not_ranked"] if i["person_key"] == chosen)

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.pages import all_css, button, css, fill, go, shot, sign_in, sign_out, text_appears, wait
-from tests.browser.test_console_committee import decide
+from tests.browser.test_console_committee import approve
 from tests.browser.test_console_organiser import HEADERS
 from tests.e2e.helpers import person
 from tests.e2e.scoring_fixtures import small_scheme
@@ -104,14 +104,7 @@ def committee_approves(driver, winner: str, name: str) -> None:
     nominate.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     text_appears(driver, f"#nominees tr[data-person='{winner}']", name)
     assert "线内" in css(driver, f"#nominees tr[data-person='{winner}']").text
-    decide(driver, winner, "shortlist", "大赛第一名")
-    text_appears(driver, f"tr[data-person='{winner}'] td.status", "已初选")
-    decide(driver, winner, "review", "评审通过")
-    text_appears(driver, f"tr[data-person='{winner}'] td.status", "已评审")
-    decide(driver, winner, "publicise", notice=((date.today() - timedelta(days=10)).isoformat(), 7))
-    text_appears(driver, f"tr[data-person='{winner}'] td.status", "公示中")
-    decide(driver, winner, "approve", "公示无异议")
-    text_appears(driver, f"tr[data-person='{winner}'] td.status", "批准")
+    approve(driver, winner, "大赛第一名")
 
 
 def test_a_competition_runs_from_roster_to_honours_in_the_browser(browser, console_url, account, tmp_path):

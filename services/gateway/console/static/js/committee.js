@@ -2,7 +2,7 @@
 // the quota/budget cut line, one decision step at a time (each with its reason), and the exports.
 import { api, enc } from "./api.js";
 import { t } from "./i18n.js";
-import { act, field, fmtDate, h, reload, table } from "./ui.js";
+import { act, field, fmtDate, fmtYuan, h, reload, table } from "./ui.js";
 import { policyPin, suggestions } from "./round_tools.js";
 
 const PROGRAMMES = ["shanghai_craftsman", "chief_technician", "master_studio", "outstanding_technical_expert"];
@@ -17,7 +17,7 @@ export async function list(root) {
   root.append(h("h1", {}, t("com.rounds")),
     items.length ? table([t("com.round"), t("com.programme"), t("com.year"), t("com.quota"), t("com.budget"), t("com.approved")], items.map((r) => [
       h("a", { href: `#/rounds/${enc(r.round_id)}` }, r.name || r.round_id), t(`programme.${r.programme}`), String(r.year),
-      r.quota ?? "—", r.budget_yuan ?? "—", String(r.approved_count)])) : h("p", { class: "muted" }, t("com.no_rounds")),
+      r.quota ?? "—", fmtYuan(r.budget_yuan), String(r.approved_count)])) : h("p", { class: "muted" }, t("com.no_rounds")),
     openForm());
 }
 
@@ -62,8 +62,8 @@ export async function detail(root, [roundId]) {
   fill();
   root.append(h("h1", {}, round.name || round.round_id),
     h("section", { class: "card", id: "cut-line" }, table([t("com.quota"), t("com.budget"), t("com.amount"), t("com.capacity"), t("com.cut_after"), t("com.limited_by"), t("com.approved")],
-      [[round.quota ?? "—", round.budget_yuan ?? "—", round.amount_per_person_yuan ?? "—", String(cut.capacity ?? "—"), String(cut.cut_after),
-        cut.limited_by || "—", `${round.approved_count} / ¥${round.approved_sum_yuan}`]]), h("p", {}, cut.why)),
+      [[round.quota ?? "—", fmtYuan(round.budget_yuan), fmtYuan(round.amount_per_person_yuan), String(cut.capacity ?? "—"), String(cut.cut_after),
+        cut.limited_by || "—", `${round.approved_count} / ${fmtYuan(round.approved_sum_yuan)}`]]), h("p", {}, cut.why)),
     h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: download("csv") }, t("results.csv")),
       h("button", { type: "button", class: "secondary", onclick: download("xlsx") }, t("results.xlsx"))), slot,
     field(t("com.search"), search),

@@ -3,7 +3,7 @@
 // and the policy's own rules) and refuses it with every problem by path; nothing is stored then.
 import { api } from "./api.js";
 import { t } from "./i18n.js";
-import { act, field, fmtDate, h, table } from "./ui.js";
+import { act, field, fmtDate, fmtYuan, h, table } from "./ui.js";
 
 export async function page(root, [version]) {
   const answer = await api.get(`/honours-policy${version ? `?version=${encodeURIComponent(version)}` : ""}`);
@@ -23,11 +23,10 @@ function versionPicker(answer) {
 
 function summary(doc) {
   const programmes = Object.entries(doc.programmes || {});
-  const money = (v) => (v === null || v === undefined ? "—" : `¥${v}`);
   return h("section", { class: "card", id: "policy-summary" }, h("h2", {}, doc.name || t("policy.title")),
     doc.description ? h("p", { class: "muted" }, doc.description) : null,
     table([t("com.programme"), t("com.quota"), t("com.budget"), t("com.amount"), t("policy.eligibility")], programmes.map(([key, p]) => [
-      `${p.name_zh || key} (${key})`, String(p.funding?.quota ?? "—"), money(p.funding?.budget_yuan), money(p.funding?.amount_per_person_yuan),
+      `${p.name_zh || key} (${key})`, String(p.funding?.quota ?? "—"), fmtYuan(p.funding?.budget_yuan), fmtYuan(p.funding?.amount_per_person_yuan),
       (p.eligibility || []).map((rule) => rule.code).join("、") || "—"])),
     h("p", {}, t("policy.notice_days", { n: doc.workflow?.notice_days_min ?? "—" })));
 }

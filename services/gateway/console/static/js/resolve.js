@@ -22,7 +22,7 @@ function scoreSelect(judge, score) {
 function openForm(host, code, names, dispute, after) {
   const judges = Object.keys(dispute.scores).sort();
   const selects = judges.map((j) => scoreSelect(j, dispute.scores[j]));
-  const reason = h("input", { id: "resolve-reason", required: true, maxLength: 500 });
+  const reason = h("input", { id: "resolve-reason", required: true, maxLength: 2000 });
   const slot = h("div", { "aria-live": "polite", id: "resolve-result" });
   const submit = h("button", { type: "submit" }, t("resolve.submit"));
   const cancel = h("button", { type: "button", class: "secondary", onclick: () => host.replaceChildren() }, t("resolve.cancel"));
@@ -31,6 +31,7 @@ function openForm(host, code, names, dispute, after) {
   const form = h("form", { class: "card", "aria-labelledby": "resolve-title" }, title, h("p", { class: "muted" }, t("resolve.help")),
     h("div", { class: "row" }, judges.map((j, i) => field(t("resolve.score_of", { judge: j }), selects[i]))),
     field(t("chief.reason"), reason, t("resolve.reason_hint")), h("div", { class: "actions" }, submit, cancel), slot);
+  form.addEventListener("keydown", (event) => { if (event.key === "Escape") cancel.click(); });
   let pending = null;  // the body sent last without an answer: a retry sends it again as it is
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

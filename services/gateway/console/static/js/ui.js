@@ -1,6 +1,6 @@
 // Small DOM helpers: elements are built with properties and text nodes, never from HTML strings.
 import { ApiError, NetworkError } from "./api.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 /** h("button", {type: "button", onclick}, "text", child, ...) */
 export function h(tag, props = {}, ...children) {
@@ -90,6 +90,9 @@ export async function act(button, action, slot) {
   catch (error) { showError(error, slot); return undefined; }
   finally { if (button) button.disabled = false; }
 }
+
+/** An amount in yuan with the language's digit grouping, "—" when there is none. */
+export function fmtYuan(value) { return value === null || value === undefined ? "—" : `¥${Number(value).toLocaleString(lang())}`; }
 
 export function fmtDate(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "") : ""; }
 

@@ -54,7 +54,7 @@ export default {
   "com.rounds": "Honours rounds", "com.round": "Round", "com.programme": "Programme", "com.year": "Year", "com.quota": "Quota", "com.budget": "Budget (yuan)",
   "com.amount": "Per person (yuan)", "com.approved": "Approved", "com.no_rounds": "No rounds yet.", "com.new_round": "New nominee round", "com.open": "Open round",
   "com.default_policy": "Empty: the policy's quota and funding", "com.capacity": "Capacity", "com.cut_after": "Cut after", "com.limited_by": "Limited by",
-  "com.name": "Name", "com.people": "Find people", "com.people_query": "Name, employer, district or skill", "com.find": "Find", "com.found": "{n} found", "com.district": "District", "com.person_key": "Person key", "com.search": "Find by name", "com.position": "Rank", "com.total": "Points", "com.status": "Status", "com.decision": "Decision",
+  "com.name": "Name", "com.people": "Find people", "com.people_query": "Search for", "com.find": "Find", "com.found": "{n} found", "com.district": "District", "com.person_key": "Person key", "com.search": "Find by name", "com.position": "Rank", "com.total": "Points", "com.status": "Status", "com.decision": "Decision",
   "com.inside": "inside the line", "com.outside": "below the line", "com.evidence": "Evidence ({n} lines)", "com.kind": "Kind", "com.source": "Source", "com.weight": "Weight", "com.points": "Points",
   "com.cut_line_here": "—— cut line: the first {n} ——", "com.not_ranked": "Not in the ranking ({n}): not eligible or already decided", "com.reasons": "Reasons",
   "com.action": "Step", "com.why": "Reason", "com.notice_start": "Public notice from", "com.notice_days": "Notice days", "com.decide": "Decide",

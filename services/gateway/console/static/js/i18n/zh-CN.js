@@ -54,7 +54,7 @@ export default {
   "com.rounds": "荣誉评选", "com.round": "评选批次", "com.programme": "荣誉项目", "com.year": "年度", "com.quota": "名额", "com.budget": "预算（元）",
   "com.amount": "每人资助（元）", "com.approved": "已批准", "com.no_rounds": "还没有评选批次。", "com.new_round": "新建评选批次", "com.open": "开始评选",
   "com.default_policy": "留空则使用政策规定的名额与资金", "com.capacity": "容量", "com.cut_after": "入围线位置", "com.limited_by": "限制因素",
-  "com.name": "姓名", "com.people": "查找人员", "com.people_query": "姓名、工作单位、区或技能", "com.find": "查找", "com.found": "找到 {n} 人", "com.district": "区", "com.person_key": "人员标识", "com.search": "按姓名查找", "com.position": "排名", "com.total": "得分", "com.status": "状态", "com.decision": "决定",
+  "com.name": "姓名", "com.people": "查找人员", "com.people_query": "查找内容", "com.find": "查找", "com.found": "找到 {n} 人", "com.district": "区", "com.person_key": "人员标识", "com.search": "按姓名查找", "com.position": "排名", "com.total": "得分", "com.status": "状态", "com.decision": "决定",
   "com.inside": "线内", "com.outside": "线外", "com.evidence": "得分依据（{n} 项）", "com.kind": "类别", "com.source": "来源", "com.weight": "权重", "com.points": "得分",
   "com.cut_line_here": "—— 入围线：前 {n} 名 ——", "com.not_ranked": "未排入名单（{n}）：不符合条件或已有结果", "com.reasons": "原因",
   "com.action": "步骤", "com.why": "理由", "com.notice_start": "公示开始日期", "com.notice_days": "公示天数", "com.decide": "确定",
