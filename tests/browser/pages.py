@@ -107,9 +107,12 @@ return found;
 
 
 def assert_accessible(driver) -> None:
-    """Every visible control on the page has a name (label, aria-label or its text) and all text has
-    WCAG AA contrast with the background it sits on (4.5:1, large text 3:1); disabled controls aside."""
+    """Every visible control on the page has a name (label, aria-label or its text), all text has
+    WCAG AA contrast with the background it sits on (4.5:1, large text 3:1; disabled controls aside),
+    and the page fits the window's width (a 1024 px tablet) without scrolling sideways."""
     unnamed = driver.execute_script(UNLABELLED)
     assert unnamed == [], unnamed
     faint = driver.execute_script(LOW_CONTRAST)
     assert faint == [], faint
+    width = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], f"the page scrolls sideways at this window size: {width}"
