@@ -76,13 +76,3 @@ export function requestId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));  // works on plain-http tablets too (randomUUID does not)
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
-
-let described = null;
-/** Whether the API offers `method path` (as the OpenAPI document names it, e.g. "/competitions/{code}/disputes/resolve"). */
-export async function offers(method, path) {
-  described = described || send("GET", "/openapi.json").catch(() => ({ paths: {} }));
-  const { paths = {} } = await described;
-  const wanted = path.replace(/\{[^}]+\}/g, "{}");
-  return Object.entries(paths).some(([known, ops]) => known.replace(/^\/api\/v1/, "").replace(/\{[^}]+\}|<[^>]+>/g, "{}") === wanted
-    && Object.keys(ops).includes(method.toLowerCase()));
-}

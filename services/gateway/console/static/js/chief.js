@@ -25,8 +25,8 @@ export async function detail(root, [code]) {
   root.append(h("h1", {}, `${t("chief.title")} · ${competition.name}`));
   const board = progressBoard(root, code);
   const disputes = h("div", { id: "disputes" });
-  const resolving = await resolver(code, names, async () => { await board.refresh(); await refreshDisputes(); });
-  root.append(h("h2", {}, t("chief.disputes")), disputes, resolving ? resolving.host : null);
+  const resolving = resolver(code, names, async () => { await board.refresh(); await refreshDisputes(); });
+  root.append(h("h2", {}, t("chief.disputes")), disputes, resolving.host);
   const refreshDisputes = async () => {
     try { disputes.replaceChildren(disputeTable(await api.get(`/competitions/${enc(code)}/disputes`), names, resolving)); }
     catch (error) { disputes.replaceChildren(errorBox(error)); }
@@ -47,9 +47,8 @@ function disputeTable(answer, names, resolving) {
   const resolveButton = (d) => h("button", { type: "button", class: "secondary", "data-resolve": `${d.entry}|${d.aspect}`,
     "aria-label": t("resolve.open_for", { who: names[d.entry] || d.entry, aspect: d.aspect }), onclick: () => resolving.open(d) }, t("resolve.open"));
   return h("div", {}, h("p", { class: "muted" }, t("chief.dispute_help", { limit: answer.limit })),
-    table([t("judge.contestant"), t("org.aspect"), ...judges, t("chief.spread"), ...(resolving ? [""] : [])], answer.items.map((d) =>
-      [names[d.entry] || d.entry, d.aspect, ...judges.map((j) => (j in d.scores ? String(d.scores[j]) : "—")), String(d.spread),
-        ...(resolving ? [resolveButton(d)] : [])])));
+    table([t("judge.contestant"), t("org.aspect"), ...judges, t("chief.spread"), ""], answer.items.map((d) =>
+      [names[d.entry] || d.entry, d.aspect, ...judges.map((j) => (j in d.scores ? String(d.scores[j]) : "—")), String(d.spread), resolveButton(d)])));
 }
 
 function lockForm(code, subs, after) {

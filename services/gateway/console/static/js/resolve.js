@@ -1,15 +1,12 @@
 // The chief expert settles a judgement dispute: every judge's score prefilled and changeable, a reason
 // required, sent once with a request_id kept until an answer arrives (a retry after a dropped answer
-// records nothing twice). Shown only when the API offers the route.
-import { api, ApiError, enc, NetworkError, offers, requestId } from "./api.js";
+// records nothing twice): POST /competitions/{code}/disputes/resolve.
+import { api, ApiError, enc, NetworkError, requestId } from "./api.js";
 import { t } from "./i18n.js";
 import { errorBox, field, h } from "./ui.js";
 
-const ROUTE = "/competitions/{code}/disputes/resolve";
-
-/** The resolve form's host, or null when the API has no such route (the buttons are then not shown). */
-export async function resolver(code, names, after) {
-  if (!(await offers("POST", ROUTE))) return null;
+/** Where the resolve form opens, and how a dispute's button opens it. */
+export function resolver(code, names, after) {
   const host = h("div", { id: "resolve" });
   return { host, open: (dispute) => openForm(host, code, names, dispute, after) };
 }
