@@ -98,7 +98,6 @@ def test_chief_expert_resolves_a_dispute_locks_and_finalises(browser, console_ur
     assert chief.get(f"/competitions/{code}/results").json()["final"] is True
 
 
-
 def test_chief_expert_resolves_a_dispute_by_entering_the_agreed_scores(browser, console_url, proxy, account, make_user):
     _, _, organiser = account("organiser")
     chief_name, chief_password, chief = account("chief_expert")
