@@ -13,6 +13,8 @@ import mongoengine
 from mongoengine.connection import get_db
 from nameko.extensions import DependencyProvider
 
+from shared.roundtrips import listeners_from_environment
+
 log = logging.getLogger(__name__)
 EXPIRES_AT = "expires_at"
 _indexed: set[tuple[str, str, str]] = set()
@@ -35,7 +37,8 @@ def connect_database(alias: str, config: dict):
                 "MONGODB_URI is empty: start the system with `python -m services` (it starts the local "
                 "database server) or set MONGODB_URI to a MongoDB server")
         name = f"{config.get('MONGODB_DB_PREFIX') or 'skills_'}{alias}"
-        mongoengine.connect(db=name, alias=alias, host=config["MONGODB_URI"], uuidRepresentation="standard")
+        mongoengine.connect(db=name, alias=alias, host=config["MONGODB_URI"], uuidRepresentation="standard",
+                            event_listeners=listeners_from_environment())
     return get_db(alias)
 
 

@@ -1,0 +1,110 @@
+"""Load from the benchmark's own process: concurrent green clients for a time, their latencies, and a
+keep-alive HTTP client for the gateway (one connection per client, as a judge's tablet has)."""
+from __future__ import annotations
+
+import http.client
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import eventlet
+
+
+@dataclass
+class Done:
+    """What a timed run did: operations, items (marks), seconds and each operation's latency."""
+
+    operations: int = 0
+    items: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.operations / self.seconds if self.seconds else 0.0
+
+    @property
+    def item_rate(self) -> float:
+        return self.items / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        return percentile(self.latencies, p)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def run_for(seconds: float, clients: int, work: Callable[[int, int], Any]) -> Done:
+    """``work(client, i)`` in a loop on ``clients`` green threads for ``seconds``; ``work`` returns
+    how many items it did (or None for one)."""
+    done = Done()
+    deadline = time.perf_counter() + seconds
+
+    def client(n: int) -> None:
+        i = 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            items = work(n, i)
+            done.latencies.append(time.perf_counter() - started)
+            done.operations += 1
+            done.items += 1 if items is None else items
+            i += 1
+
+    begin = time.perf_counter()
+    pool = eventlet.GreenPool(clients)
+    for n in range(clients):
+        pool.spawn(client, n)
+    pool.waitall()
+    done.seconds = time.perf_counter() - begin
+    return done
+
+
+class Refused(RuntimeError):
+    """The API answered with a status the benchmark did not expect."""
+
+
+class Client:
+    """One keep-alive connection to the gateway, signed in as one user."""
+
+    def __init__(self, base: str, token: str | None = None):
+        parts = urlsplit(base)
+        self.host, self.port, self.prefix = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
+        self.token = token
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+
+    def send(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            try:
+                self.connection.request(method, self.prefix + path, body=data, headers=headers)
+                reply = self.connection.getresponse()
+                text = reply.read()
+                break
+            except (http.client.HTTPException, ConnectionError):
+                self.connection.close()
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+                if attempt == 2:
+                    raise
+        return reply.status, json.loads(text) if text[:1] in (b"{", b"[") else text
+
+    def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None,
+             expect: tuple[int, ...] = (200, 201)) -> Any:
+        status, answer = self.send(method, path, body, raw)
+        if status not in expect:
+            raise Refused(f"{method} {path}: {status} {str(answer)[:400]}")
+        return answer
