@@ -60,7 +60,10 @@ def ping_rate(amqp_uri: str, callers: int, seconds: float) -> float:
         proxies = [stack.enter_context(ClusterRpcProxy({"AMQP_URI": amqp_uri})) for _ in range(callers)]
         for proxy in proxies:
             proxy.bench_ping.ping()
-        done = run_for(seconds, callers, lambda n, _i: proxies[n].bench_ping.ping())
+        def call(n: int, _i: int) -> None:
+            proxies[n].bench_ping.ping()
+
+        done = run_for(seconds, callers, call)
     return done.rate
 
 
