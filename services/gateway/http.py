@@ -163,9 +163,17 @@ def parse_json_body(request: Request, parse_float: Callable[[str], Any] = Decima
     raw = read_body(request)
     if not raw.strip():
         raise ServiceError("MALFORMED_REQUEST", "the request body is empty; a JSON document was expected")
+    out_of_range: list[_OutOfRange] = []
+
+    def kept(value: Any) -> Any:
+        if isinstance(value, _OutOfRange):
+            out_of_range.append(value)
+        return value
+
     try:
-        document = json.loads(raw.decode("utf-8"), parse_float=parse_float, parse_int=_integer,
-                              parse_constant=_constant)
+        text = raw.decode("utf-8")
+        document = json.loads(text, parse_float=parse_float, parse_int=lambda t: kept(_integer(t)),
+                              parse_constant=lambda t: kept(_constant(t)))
     except UnicodeDecodeError:
         raise ServiceError("MALFORMED_REQUEST", "the body is not UTF-8 text")
     except json.JSONDecodeError as exc:
@@ -173,8 +181,31 @@ def parse_json_body(request: Request, parse_float: Callable[[str], Any] = Decima
                            [{"path": "/", "problem": exc.msg}])
     except RecursionError:
         raise _too_deep("/")
-    check_json_values(document)
+    if out_of_range or _deeper_than(document, MAX_JSON_DEPTH) or _may_hold_forbidden_text(text):
+        check_json_values(document)  # finds and names every problem
     return document
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` levels (what ``check_json_values`` refuses)."""
+    level, depth = ([document] if isinstance(document, (dict, list)) else []), 0
+    while level:
+        if depth >= limit and any(level):  # what they hold lies deeper than the limit
+            return True
+        below: list[Any] = []
+        for value in level:
+            if isinstance(value, dict):
+                below.extend(v for v in value.values() if isinstance(v, (dict, list)))
+            elif isinstance(value, list):
+                below.extend(v for v in value if isinstance(v, (dict, list)))
+        level, depth = below, depth + 1
+    return False
+
+
+def _may_hold_forbidden_text(text: str) -> bool:
+    """Whether a string of the document could hold a character ``text_problems`` refuses: only when the
+    JSON text holds one itself, or an escape (``\\u0000``, ``\\b``, ...) that could make one."""
+    return "\\" in text or character_problem(text) is not None
 
 
 def _too_deep(path: str) -> ServiceError:
