@@ -19,7 +19,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import timezone, datetime
+from datetime import UTC, datetime
 
 from bench import database_uri
 
@@ -39,7 +39,7 @@ def clock(label: str, seconds: float, target: float | None = None) -> None:
 
 
 def load(service_module, storage, people: int, per_person: int, rng: random.Random) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     competitions = [{"code": f"B{c:05d}", "name": f"比赛{c}", "tier": rng.choice(TIERS),
                      "skill": {"code": str(c % len(SKILLS)), "name": SKILLS[c % len(SKILLS)]},
                      "level": None, "year": 2014 + c % 10, "team": False} for c in range(2000)]
@@ -94,6 +94,40 @@ def results_event(rng: random.Random, people: int, contestants: int) -> dict:
         "revision": 1, "results": rows})
 
 
+def ranked_pages(service, committee: dict, rid: str, ranked: dict) -> None:
+    timings = []
+    pages = [1, 2, 50, ranked["ranking"]["nominees_count"] // 100]
+    for page in pages:
+        t0 = time.perf_counter()
+        listing = service.list_nominees(committee, rid, {"page": page, "per_page": 100})
+        timings.append(time.perf_counter() - t0)
+        assert len(listing["items"]) == 100 and listing["items"][0]["lines"], listing["items"][:1]
+    clock(f"ranked page of 100 nominees (pages {pages}; slowest)", max(timings), 0.2)
+    clock("ranked page of 100 nominees (median)", statistics.median(timings))
+    t0 = time.perf_counter()
+    suggested = service.suggestions(committee, rid, {})
+    clock(f"suggestions inside the quota ({len(suggested['items'])} not nominated)", time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    service.list_nominees(committee, rid, {"page": 1, "per_page": 100, "district": "浦东新区"})
+    clock("filtered page of 100 (district; walks the whole list)", time.perf_counter() - t0)
+
+
+def weight_change(service, storage, committee: dict, rid: str) -> None:
+    """A new policy version with other nominee weights, pinned to the round: re-ranked."""
+    document = json.loads(json.dumps(service.get_policy(committee)["document"]))
+    weights = document["programmes"]["shanghai_craftsman"]["weights"]
+    weights["patents"]["per_unit"] = 5
+    weights["apprentices"]["per_unit"] = 2
+    version = service.put_policy(committee, document)["version"]
+    service.set_round_policy(committee, rid, {"policy_version": version, "why": "bench: weights changed"})
+    t0 = time.perf_counter()
+    service._rank_round(storage.rounds().find_one({"_id": rid}))
+    clock(f"re-rank the round after a weight change (policy v{version})", time.perf_counter() - t0, 60)
+    t0 = time.perf_counter()
+    service.list_nominees(committee, rid, {"page": 3, "per_page": 100})
+    clock("ranked page of 100 after the re-rank", time.perf_counter() - t0, 0.2)
+
+
 def main(people: int = 100_000, per_person: int = 5) -> int:
     from nameko.testing.services import worker_factory
 
@@ -113,7 +147,7 @@ def main(people: int = 100_000, per_person: int = 5) -> int:
         # a round of the 上海工匠 programme with 20,000 nominees (inserted in bulk), ranked once
         rnd = service.open_round(committee, {"programme": "shanghai_craftsman", "year": 2024})
         rid = rnd["round_id"]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         nominated = rng.sample(range(people), min(20_000, people))
         storage.nominations().insert_many([
             {"_id": f"{rid}:{person_key(i)}", "round_id": rid, "person_key": person_key(i),
@@ -124,21 +158,7 @@ def main(people: int = 100_000, per_person: int = 5) -> int:
         clock(f"rank a new round: score {people:,} people, {ranked['ranking']['nominees_count']:,} nominees ranked",
               time.perf_counter() - t0, 60)
 
-        timings = []
-        pages = [1, 2, 50, ranked["ranking"]["nominees_count"] // 100]
-        for page in pages:
-            t0 = time.perf_counter()
-            listing = service.list_nominees(committee, rid, {"page": page, "per_page": 100})
-            timings.append(time.perf_counter() - t0)
-            assert len(listing["items"]) == 100 and listing["items"][0]["lines"], listing["items"][:1]
-        clock(f"ranked page of 100 nominees (pages {pages}; slowest)", max(timings), 0.2)
-        clock("ranked page of 100 nominees (median)", statistics.median(timings))
-        t0 = time.perf_counter()
-        suggested = service.suggestions(committee, rid, {})
-        clock(f"suggestions inside the quota ({len(suggested['items'])} not nominated)", time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        service.list_nominees(committee, rid, {"page": 1, "per_page": 100, "district": "浦东新区"})
-        clock("filtered page of 100 (district; walks the whole list)", time.perf_counter() - t0)
+        ranked_pages(service, committee, rid, ranked)
 
         event = results_event(rng, people, 1400)
         t0 = time.perf_counter()
@@ -158,19 +178,7 @@ def main(people: int = 100_000, per_person: int = 5) -> int:
         service.record_results(event2)
         clock("results_published, 1,400 contestants, 4 open rounds", time.perf_counter() - t0, 5)
 
-        # weight change: a new policy version with other nominee weights, pinned to the round
-        document = json.loads(json.dumps(service.get_policy(committee)["document"]))
-        weights = document["programmes"]["shanghai_craftsman"]["weights"]
-        weights["patents"]["per_unit"] = 5
-        weights["apprentices"]["per_unit"] = 2
-        version = service.put_policy(committee, document)["version"]
-        service.set_round_policy(committee, rid, {"policy_version": version, "why": "bench: weights changed"})
-        t0 = time.perf_counter()
-        service._rank_round(storage.rounds().find_one({"_id": rid}))
-        clock(f"re-rank the round after a weight change (policy v{version})", time.perf_counter() - t0, 60)
-        t0 = time.perf_counter()
-        listing = service.list_nominees(committee, rid, {"page": 3, "per_page": 100})
-        clock("ranked page of 100 after the re-rank", time.perf_counter() - t0, 0.2)
+        weight_change(service, storage, committee, rid)
     return 0
 
 

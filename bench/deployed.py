@@ -39,6 +39,7 @@ class Deployed:
     db_prefix: str
     supervisor: subprocess.Popen
     round_trips: Path | None  # where the services count their database round trips (``shared.roundtrips``)
+    database_pid: int | None = None  # the local database server's process (None for MONGODB_URI)
 
     def service_pids(self) -> dict[str, int]:
         """The process id of each service (children of the supervisor)."""
@@ -51,8 +52,19 @@ class Deployed:
                     pids[args[args.index(b"--one") + 1].decode()] = int(pid)
         return pids
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each service's process, the database server's and this one's."""
+        pids = {**self.service_pids(), "database": self.database_pid, "clients": os.getpid()}
+        return {name: cpu_seconds(pid) for name, pid in pids.items() if pid}
+
     def config(self) -> dict:
         return {"AMQP_URI": self.amqp_uri}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _environment(amqp_uri: str, mongodb_uri: str, prefix: str, port: int, data: str, round_trips: Path | None) -> dict:
@@ -117,7 +129,7 @@ def deployed(count_round_trips: bool = False) -> Iterator[Deployed]:
 
     with contextlib.ExitStack() as stack:
         amqp_uri = stack.enter_context(private_vhost())
-        mongodb_uri, what, _ = stack.enter_context(database_server())
+        mongodb_uri, what, database_pid = stack.enter_context(database_server())
         data = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-data-"))
         round_trips = Path(data) / "round-trips" if count_round_trips else None
         if round_trips:
@@ -128,6 +140,6 @@ def deployed(count_round_trips: bool = False) -> Iterator[Deployed]:
         stack.callback(_drop_databases, mongodb_uri, prefix)
         stack.callback(_stop, supervisor)
         system = Deployed(f"http://127.0.0.1:{port}/api/v1", amqp_uri, amqp_uri.rsplit("/", 1)[1], mongodb_uri,
-                          what, prefix, supervisor, round_trips)
+                          what, prefix, supervisor, round_trips, database_pid)
         _wait_until_serving(system)
         yield system

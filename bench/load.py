@@ -14,14 +14,24 @@ from urllib.parse import urlsplit
 import eventlet
 
 
+class Refused(RuntimeError):
+    """The API answered with a status the benchmark did not expect."""
+
+
 @dataclass
 class Done:
     """What a timed run did: operations, items (marks), seconds and each operation's latency."""
 
     operations: int = 0
     items: int = 0
+    refused: list[str] = field(default_factory=list)  # operations the API refused (e.g. 503 after the RPC timeout)
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
+
+    @property
+    def failures(self) -> str:
+        """`` (N refused: first reason)`` when some operation was refused, else nothing."""
+        return f" ({len(self.refused)} refused: {self.refused[0][:120]})" if self.refused else ""
 
     @property
     def rate(self) -> float:
@@ -56,7 +66,12 @@ def run_for(seconds: float, clients: int, work: Callable[[int, int], Any]) -> Do
         i = 0
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            items = work(n, i)
+            try:
+                items = work(n, i)
+            except Refused as refusal:
+                done.refused.append(str(refusal))
+                i += 1
+                continue
             done.latencies.append(time.perf_counter() - started)
             done.operations += 1
             done.items += 1 if items is None else items
@@ -69,10 +84,6 @@ def run_for(seconds: float, clients: int, work: Callable[[int, int], Any]) -> Do
     pool.waitall()
     done.seconds = time.perf_counter() - begin
     return done
-
-
-class Refused(RuntimeError):
-    """The API answered with a status the benchmark did not expect."""
 
 
 class Client:

@@ -4,8 +4,8 @@ server (databases of the run's own) and the gateway on a free port."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from bench import database_uri
 

@@ -31,7 +31,7 @@ def render(rows: list[Row], title: str) -> str:
     header = ("figure", "value", "ceiling (same run)", "ratio", "target", "met")
     cells = [header] + [(r.figure, r.value, r.ceiling, r.ratio, r.target, r.verdict) for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
-    lines = [title, "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
+    lines = [title, "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |",
              "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(cell, widths)) + " |" for cell in cells[1:]]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)) + " |" for cell in cells[1:]]
     return "\n".join(lines)

@@ -163,7 +163,7 @@ def create_user(username: str, password: str, role: str, name: str | None = None
     try:
         user.save(force_insert=True)
     except NotUniqueError:
-        raise ServiceError("DUPLICATE", f"user '{username}' already exists", [detail("/username", "taken")])
+        raise ServiceError("DUPLICATE", f"user '{username}' already exists", [detail("/username", "taken")]) from None
     return user
 
 
@@ -361,9 +361,9 @@ def verify_bearer(header: str | None, secret: str) -> dict:
         claims = jwt.decode(token.strip(), secret, algorithms=["HS256"],
                             options={"require": ["exp", "sub", "role", "ver", "jti"]})
     except jwt.ExpiredSignatureError:
-        raise ServiceError("UNAUTHENTICATED", "the token has expired; request a new one at /api/v1/auth/tokens")
+        raise ServiceError("UNAUTHENTICATED", "the token has expired; request a new one at /api/v1/auth/tokens") from None
     except jwt.InvalidTokenError:
-        raise ServiceError("UNAUTHENTICATED", "the token is not valid")
+        raise ServiceError("UNAUTHENTICATED", "the token is not valid") from None
     if claims.get("role") not in ROLES or not isinstance(claims.get("ver"), int):
         raise ServiceError("UNAUTHENTICATED", "the token is not valid")
     return claims

@@ -138,7 +138,7 @@ def read_body(request: Request) -> bytes:
         return request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise ServiceError("PAYLOAD_TOO_LARGE", f"the body is larger than {MAX_BODY_BYTES} bytes",
-                           [detail("/", f"at most {MAX_BODY_BYTES} bytes")])
+                           [detail("/", f"at most {MAX_BODY_BYTES} bytes")]) from None
 
 
 class _OutOfRange:
@@ -175,12 +175,12 @@ def parse_json_body(request: Request, parse_float: Callable[[str], Any] = Decima
         document = json.loads(text, parse_float=parse_float, parse_int=lambda t: kept(_integer(t)),
                               parse_constant=lambda t: kept(_constant(t)))
     except UnicodeDecodeError:
-        raise ServiceError("MALFORMED_REQUEST", "the body is not UTF-8 text")
+        raise ServiceError("MALFORMED_REQUEST", "the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ServiceError("MALFORMED_REQUEST", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
-                           [{"path": "/", "problem": exc.msg}])
+                           [{"path": "/", "problem": exc.msg}]) from None
     except RecursionError:
-        raise _too_deep("/")
+        raise _too_deep("/") from None
     if out_of_range or _deeper_than(document, MAX_JSON_DEPTH) or _may_hold_forbidden_text(text):
         check_json_values(document)  # finds and names every problem
     return document
@@ -319,9 +319,9 @@ def match(url_map: Map, request: Request) -> tuple[Route, dict]:
     try:
         route, params = adapter.match()
     except MethodNotAllowed as exc:
-        raise MethodNotAllowedError(request.method, request.path, list(exc.valid_methods or []))
+        raise MethodNotAllowedError(request.method, request.path, list(exc.valid_methods or [])) from None
     except NotFound:
-        raise ServiceError("NOT_FOUND", f"no API resource at {request.path!r}")
+        raise ServiceError("NOT_FOUND", f"no API resource at {request.path!r}") from None
     check_query(route, request.args)
     return route, params
 
