@@ -18,10 +18,10 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -130,6 +130,7 @@ class GatewayRequest(Request):
     """A request whose body is refused (not cut short) past ``MAX_BODY_BYTES``."""
 
     max_content_length = MAX_BODY_BYTES
+    path_values: Mapping[str, Any]  # set by the WSGI app from the matched rule, as nameko expects
 
 
 def read_body(request: Request) -> bytes:
@@ -310,20 +311,22 @@ class MethodNotAllowedError(ServiceError):
 
 
 def build_map(routes: list[Route]) -> Map:
-    rules = [Rule(API_PREFIX + r.path, methods=[r.method], endpoint=r) for r in routes]
+    # werkzeug takes any object as the endpoint (typed as a name): the rule hands back its Route
+    rules = [Rule(API_PREFIX + r.path, methods=[r.method], endpoint=cast(Any, r)) for r in routes]
     return Map(rules, strict_slashes=False, merge_slashes=False)
 
 
 def match(url_map: Map, request: Request) -> tuple[Route, dict]:
     adapter = url_map.bind_to_environ(request.environ)
     try:
-        route, params = adapter.match()
+        endpoint, params = adapter.match()
     except MethodNotAllowed as exc:
         raise MethodNotAllowedError(request.method, request.path, list(exc.valid_methods or [])) from None
     except NotFound:
         raise ServiceError("NOT_FOUND", f"no API resource at {request.path!r}") from None
+    route = cast(Route, endpoint)
     check_query(route, request.args)
-    return route, params
+    return route, dict(params)
 
 
 def unexpected_failure(request: Request, exc: BaseException, what: str = "unexpected failure") -> Response:
