@@ -47,7 +47,9 @@ def _hold_folder_lock(folder: Path):
     return handle
 
 
-async def _serve(folder: Path, host: str, port: int) -> None:
+async def _serve(folder: Path | None, host: str, port: int) -> None:
+    """Serve the SQLite engine on ``folder``, or with ``folder`` None the memory engine (nothing kept)."""
+    from mongoeco.engines.memory import MemoryEngine
     from mongoeco.engines.sqlite import SQLiteEngine
     from mongoeco.wire import AsyncMongoEcoProxyServer
 
@@ -62,7 +64,8 @@ async def _serve(folder: Path, host: str, port: int) -> None:
             stop.set()
 
     loop.add_reader(0, parent_gone)
-    server = AsyncMongoEcoProxyServer(engine=SQLiteEngine(str(database_file(folder))), host=host, port=port)
+    engine = MemoryEngine() if folder is None else SQLiteEngine(str(database_file(folder)))
+    server = AsyncMongoEcoProxyServer(engine=engine, host=host, port=port)
     address = await server.start()
     print(address.uri, flush=True)
     try:
@@ -100,17 +103,21 @@ def backup(folder: Path, target: Path) -> Path:
 
 
 class LocalDatabase:
-    """The parent's handle on a local server process: ``start()`` returns its URI, ``stop()`` ends it."""
+    """The parent's handle on a local server process: ``start()`` returns its URI, ``stop()`` ends it.
 
-    def __init__(self, folder: Path, startup_seconds: float = 60.0):
+    With ``folder`` None the server runs the memory engine and keeps nothing (the benchmarks' server).
+    """
+
+    def __init__(self, folder: Path | None, startup_seconds: float = 60.0):
         self.folder = folder
         self.startup_seconds = startup_seconds
         self.process: subprocess.Popen | None = None
         self.uri: str | None = None
 
     def start(self) -> str:
+        where = ["--memory"] if self.folder is None else ["--data", str(self.folder)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.localdb", "--data", str(self.folder)],
+            [sys.executable, "-m", "shared.localdb", *where],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             cwd=Path(__file__).resolve().parent.parent)
         self.uri = self._read_uri()
@@ -129,7 +136,7 @@ class LocalDatabase:
             elif self.process.poll() is not None:
                 break
         self.stop()
-        raise LocalDatabaseError(f"the local database server on {self.folder} did not start "
+        raise LocalDatabaseError(f"the local database server on {self.folder or 'its memory engine'} did not start "
                                  f"(exit code {self.process.returncode}); see its messages above")
 
     def alive(self) -> bool:
@@ -159,6 +166,8 @@ def running(folder: Path):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.localdb", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, help="the data folder (default: DATA_DIR, else var/)")
+    parser.add_argument("--memory", action="store_true",
+                        help="serve mongoeco's memory engine instead: nothing is kept (for benchmarks)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     parser.add_argument("--backup", type=Path, metavar="TARGET",
                         help="write a consistent copy of the database to TARGET (a .sqlite file, or a folder "
@@ -166,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from shared.datadir import data_dir
 
+    if args.memory:
+        asyncio.run(_serve(None, "127.0.0.1", args.port))
+        return 0
     folder = args.data.expanduser().resolve() if args.data else data_dir()
     try:
         if args.backup:
