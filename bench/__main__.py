@@ -23,26 +23,36 @@ def section(title: str) -> Row:
     return Row(f"**{title}**", "")
 
 
+class Table(list[Row]):
+    """The rows measured so far; each is also printed as it comes (a long run shows its progress)."""
+
+    def add(self, *rows: Row) -> None:
+        for row in rows:
+            print(f"  {row.figure}: {row.value}" + (f"  [{row.ratio}; {row.target}: {row.verdict}]" if row.target else ""),
+                  flush=True)
+        self.extend(rows)
+
+
 def measure_all() -> tuple[list[Row], str]:
-    rows = [section("database round trips per operation (counted in the services)")]
+    rows = Table([section("database round trips per operation (counted in the services)")])
     with deployed(count_round_trips=True) as system:
         print(f"counting round trips on {system.database} ...", flush=True)
         counted, per_mark = roundtrips.measure(system)
-        rows += counted
+        rows.add(*counted)
     with deployed() as system:
         print("throughput (issue 12) ...", flush=True)
         rows.append(section("marking at the speed of the broker (issue 12)"))
-        rows += marking.measure(system, per_mark)
+        rows.add(*marking.measure(system, per_mark))
         print("steady cost and leaks (issue 8) ...", flush=True)
         rows.append(section("the cost of a mark does not grow; the gateway does not leak (issue 8)"))
         root = api.admin(system.base)
         _, organiser = api.new_user(root, system.base, "organiser")
-        rows.append(steady.sub_criterion_marked_one_by_one(system, root, organiser))
         leak_competition = api.build_competition(system.base, root, organiser, 20, [30], 10)
-        rows += steady.gateway_leak(system, leak_competition)
+        rows.add(*steady.gateway_leak(system, leak_competition))
+        rows.add(steady.sub_criterion_marked_one_by_one(system, root, organiser))
         print("whole event ...", flush=True)
         rows.append(section("whole event through the HTTP API"))
-        rows += event.measure(system)
+        rows.add(*event.measure(system))
         database = system.database
     return rows, database
 
