@@ -26,9 +26,15 @@ def admin(base: str) -> Client:
     return sign_in(base, ADMIN["username"], ADMIN["password"])
 
 
-def new_user(root: Client, base: str, role: str) -> tuple[str, Client]:
+def new_login(root: Client, role: str) -> tuple[str, str]:
+    """A new account of ``role``: its username and password."""
     name, password = f"{role}-{uuid.uuid4().hex[:8]}", f"Pw-{uuid.uuid4().hex}"
     root.call("POST", "/users", {"username": name, "password": password, "role": role, "name": name})
+    return name, password
+
+
+def new_user(root: Client, base: str, role: str) -> tuple[str, Client]:
+    name, password = new_login(root, role)
     return name, sign_in(base, name, password)
 
 

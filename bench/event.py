@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 import eventlet
 
@@ -61,6 +62,11 @@ def in_parallel(step: Step, jobs: Iterable[Callable[[], int | None]]) -> Step:
     return step
 
 
+def interleaved(per_competition: list[list[Callable[[], int | None]]]) -> list[Callable[[], int | None]]:
+    """One job of each competition in turn, so that the concurrent clients are different people."""
+    return [job for turn in zip_longest(*per_competition) for job in turn if job is not None]
+
+
 def scheme_sizes(skills: int) -> list[list[int]]:
     """Each skill's sub-criteria: 100 to 300 aspects (multiples of 3), in sub-criteria of at most 30."""
     sizes = []
@@ -106,21 +112,23 @@ def awards_caught_up(committee: Client, people: dict[str, str]) -> None:
 
 def measure(system: Deployed) -> list[Row]:
     root = api.admin(system.base)
-    _, organiser = api.new_user(root, system.base, "organiser")
-    _, committee = api.new_user(root, system.base, "committee")
+    organiser_login = api.new_login(root, "organiser")
+    committee_login = api.new_login(root, "committee")
+    committee, watching = (api.sign_in(system.base, *committee_login) for _ in range(2))
     per_skill = [CONTESTANTS // SKILLS + (1 if s < CONTESTANTS % SKILLS else 0) for s in range(SKILLS)]
-    setup = Step("set up (competitions, contestants, judges, schemes)")
+    setup = Step("set up (a job: one competition, its contestants, judges and scheme)")
     started = time.perf_counter()
     competitions: list[api.Competition] = []
-    in_parallel(setup, [lambda n=n, sizes=sizes: competitions.append(
-        api.build_competition(system.base, root, organiser, n, sizes, JUDGES)) for n, sizes in zip(per_skill, scheme_sizes(SKILLS), strict=True)])
+    in_parallel(setup, [lambda n=n, sizes=sizes: competitions.append(api.build_competition(
+        system.base, api.admin(system.base), api.sign_in(system.base, *organiser_login), n, sizes, JUDGES))
+        for n, sizes in zip(per_skill, scheme_sizes(SKILLS), strict=True)])
     marking = in_parallel(Step("marking (each judge's form per contestant)"),
-                          [job for c in competitions for job in judge_sheets(c)])
-    locking = in_parallel(Step("locking every sub-criterion"), [
+                          interleaved([judge_sheets(c) for c in competitions]))
+    locking = in_parallel(Step("locking every sub-criterion"), interleaved([[
         lambda c=c, s=s: c.chief.call("POST", f"/competitions/{c.code}/sub-criteria/{s}/lock") and None
-        for c in competitions for s in c.subs])
+        for s in c.subs] for c in competitions]))
     stop, awards_latencies, awards_refused = [False], [], []
-    watcher = eventlet.spawn(watch_awards, committee, stop, awards_latencies, awards_refused)
+    watcher = eventlet.spawn(watch_awards, watching, stop, awards_latencies, awards_refused)
     finalising = in_parallel(Step("finalising"), [
         lambda c=c: c.chief.call("POST", f"/competitions/{c.code}/results/finalise") and None for c in competitions])
     people = {c.code: c.organiser.call("GET", f"/competitions/{c.code}/results")["results"][0]["person_key"]
@@ -138,7 +146,7 @@ def measure(system: Deployed) -> list[Row]:
         trouble = (f"; {step.retried} retried after 503" if step.retried else "") + (
             f"; {len(step.refused)} refused: {step.refused[0][:100]}" if step.refused else "")
         rows.append(Row(f"  {step.name}", f"{step.seconds:,.1f} s{rate}{trouble}",
-                        ceiling=f"p95 {milliseconds(percentile(step.latencies, 95))} per request ({len(step.latencies)})"))
+                        ceiling=f"p95 {milliseconds(percentile(step.latencies, 95))} per job ({len(step.latencies)} jobs)"))
     worst = max(awards_latencies, default=0.0)
     rows.append(Row(f"  awards processes all {SKILLS} results_published (from the first finalise)",
                     f"{awards_seconds:,.1f} s", ceiling=f"awards API p95 {milliseconds(percentile(awards_latencies, 95))}, "
