@@ -44,7 +44,8 @@ def in_parallel(step: Step, jobs: Iterable[Callable[[], int | None]]) -> Step:
         started = time.perf_counter()
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                step.marks += job() or 0
+                sent = job() or 0  # before the sum: other jobs add to it while this one waits
+                step.marks += sent
                 break
             except Refused as refusal:
                 if " 503 " not in str(refusal) or attempt == ATTEMPTS:
