@@ -73,8 +73,6 @@ def _environment(amqp_uri: str, mongodb_uri: str, prefix: str, port: int, data: 
            "PERSON_KEY_SECRET": "bench-person-key-secret-for-this-run-only-2b8d",
            "ADMIN_USERNAME": ADMIN["username"], "ADMIN_PASSWORD": ADMIN["password"],
            "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING", "DATA_DIR": data,
-           # the benchmarks sign in far more often than people do; the throttle is not what they measure
-           "SIGNIN_ADDRESS_FAILURES": "1000000", "SIGNIN_ACCOUNT_FAILURES": "1000000",
            "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     env.pop("EMBEDDED", None)
     env.pop("ENVIRONMENT", None)

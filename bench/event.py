@@ -120,9 +120,11 @@ def measure(system: Deployed) -> list[Row]:
     setup = Step("set up (a job: one competition, its contestants, judges and scheme)")
     started = time.perf_counter()
     competitions: list[api.Competition] = []
-    in_parallel(setup, [lambda n=n, sizes=sizes: competitions.append(api.build_competition(
-        system.base, api.admin(system.base), api.sign_in(system.base, *organiser_login), n, sizes, JUDGES))
-        for n, sizes in zip(per_skill, scheme_sizes(SKILLS), strict=True)])
+    # signed in one after the other: sign-ins of one account at the same moment count against its throttle
+    logins = [(api.admin(system.base), api.sign_in(system.base, *organiser_login)) for _ in range(SKILLS)]
+    in_parallel(setup, [lambda n=n, sizes=sizes, login=login: competitions.append(api.build_competition(
+        system.base, *login, n, sizes, JUDGES))
+        for n, sizes, login in zip(per_skill, scheme_sizes(SKILLS), logins, strict=True)])
     marking = in_parallel(Step("marking (each judge's form per contestant)"),
                           interleaved([judge_sheets(c) for c in competitions]))
     locking = in_parallel(Step("locking every sub-criterion"), interleaved([[
