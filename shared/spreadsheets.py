@@ -199,6 +199,48 @@ def decode_text(content: bytes) -> str:
     raise UnreadableSpreadsheet("the CSV file is neither UTF-8 nor GB18030 text")
 
 
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of CSV text: whichever of comma, tab and semicolon its first line holds most
+    (Excel writes tabs for "Unicode text" and semicolons where the decimal mark is a comma)."""
+    first_line = text.split("\n", 1)[0]
+    return max((",", "\t", ";"), key=first_line.count)
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def read_rows(content: bytes, hint: str = "", *, limits: Limits = DEFAULT_LIMITS) -> list[tuple]:
+    """The rows of an uploaded table: the first sheet of an .xlsx workbook, or CSV text in any
+    encoding ``decode_text`` reads, split at the delimiter ``sniff_delimiter`` finds.
+
+    ``hint`` is the file name or content type. Raises ``UnreadableSpreadsheet`` saying why the
+    bytes cannot be read (empty, an old .xls, a broken workbook, malformed CSV), ``ServiceError``
+    for a limit or a forbidden character.
+    """
+    if not content:
+        raise UnreadableSpreadsheet("the file is empty")
+    if content.startswith(OLE_MAGIC):
+        raise UnreadableSpreadsheet("this is an old .xls workbook or a password-protected file; "
+                                    "save it as .xlsx or CSV (UTF-8) without a password")
+    if is_xlsx(content, hint):
+        return _first_sheet_rows(content, limits)
+    text = decode_text(content)
+    try:
+        return read_csv(text, limits=limits, delimiter=sniff_delimiter(text))
+    except csv.Error as exc:
+        raise UnreadableSpreadsheet(f"the CSV file could not be read: {exc}") from None
+
+
+def _first_sheet_rows(content: bytes, limits: Limits) -> list[tuple]:
+    try:
+        book = read_workbook(content, limits=limits, first_sheet_only=True)
+    except UnreadableSpreadsheet:
+        raise UnreadableSpreadsheet("the file is not a readable .xlsx workbook") from None
+    if not book.worksheets:
+        raise UnreadableSpreadsheet("the workbook has no sheet")
+    return book.worksheets[0].rows
+
+
 # -------------------------------------------------------------------------------- the caps
 
 def _capped_rows(rows: Iterable[tuple], limits: Limits, sheet: str, budget: int) -> list[tuple]:

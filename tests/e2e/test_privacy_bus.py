@@ -45,7 +45,7 @@ def birth_spellings(born: date) -> list[str]:
 
 def leaks(text: str, people: list[dict]) -> list[str]:
     """What in ``text`` is, or rebuilds, a resident ID number of one of ``people`` (or of anyone)."""
-    found = [f"ID number {m}" for m in FULL_ID.findall(text) if not validate_resident_id(m)]
+    found = [f"ID number {m}" for m in FULL_ID.findall(text) if not validate_resident_id(m, today=date.today())]
     for p in people:
         number = p["id_number"]
         for piece, what in ((number[:14], "region + birth date"), (number[6:], "birth date + sequence")):

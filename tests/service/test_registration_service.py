@@ -4,9 +4,12 @@ from datetime import date, timedelta
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.registration.adapters.policy import load_eligibility_policy
+from services.registration.adapters.repository import RegistrationRepository
 from services.registration.service import RegistrationService
 from shared.errors import ServiceError
 from shared.events import check_event
+from shared.outbox import OUTBOX_FIELD
 from tests.e2e.helpers import competition_payload, person
 
 ORGANISER = {"username": "org", "role": "organiser"}
@@ -14,7 +17,8 @@ ORGANISER = {"username": "org", "role": "organiser"}
 
 @pytest.fixture
 def service(databases, test_config):
-    worker = worker_factory(RegistrationService, db=databases["registration"], config=test_config)
+    worker = worker_factory(RegistrationService, db=databases["registration"], config=test_config,
+                            repository=RegistrationRepository(), policy=load_eligibility_policy())
     worker.today = lambda: date.today()
     return worker
 
@@ -61,15 +65,15 @@ def test_an_event_the_broker_refused_is_dispatched_later_by_the_outbox(service, 
     service.dispatch.side_effect = ConnectionError("broker down")
     code = service.create_competition(ORGANISER, competition_payload())["code"]
     assert service.get_competition(ORGANISER, code)["status"] == "draft"
-    pending = databases["registration"]["outbox"].find_one({"sent": False, "event.competition.code": code})
-    assert pending is not None
+    stored = databases["registration"]["competitions"].find_one({"_id": code})
+    [pending] = stored[OUTBOX_FIELD]
+    assert pending["name"] == "competition_created" and pending["event"]["competition"]["code"] == code
     service.dispatch.side_effect = None
     service.dispatch.reset_mock()
-    from shared import outbox
-
-    assert outbox.flush(databases["registration"], service.dispatch, older_than_seconds=0) >= 1
-    assert code in {e["competition"]["code"] for e in dispatched(service, "competition_created")}
-    assert databases["registration"]["outbox"].find_one({"_id": pending["_id"]})["sent"] is True
+    service.outbox_grace_seconds = 0
+    service.flush_outbox()
+    assert [e["event_id"] for e in dispatched(service, "competition_created")] == [pending["event_id"]]
+    assert databases["registration"]["competitions"].find_one({"_id": code})[OUTBOX_FIELD] == []
 
 
 def test_only_organisers_change_things(service):
@@ -110,21 +114,24 @@ def test_registration_cannot_reopen_once_marking_has_begun(service):
 
 def test_a_registration_checked_against_a_stale_roster_takes_its_rows_back(service, monkeypatch):
     """Two requests race for the last place: the one whose check saw an outdated roster loses."""
-    from services.registration import storage
+    from services.registration.adapters.documents import Competition
+    from services.registration.handlers import contestants
+    from services.registration.handlers.context import Context
     from services.registration.domain.roster_import import clean_contestant
-    from services.registration.storage import Competition
 
     code = service.create_competition(ORGANISER, competition_payload(capacity=1))["code"]
     service.change_status(ORGANISER, code, "open")
     stale = Competition.objects.get(code=code)  # what the slower request read before the faster one wrote
     service.register_contestant(ORGANISER, code, person("先到"))
-    monkeypatch.setattr(storage, "active_contestants", lambda _code: [])  # ...and the roster it saw
+    monkeypatch.setattr(RegistrationRepository, "active_contestants", lambda _self, _code: [])  # ...and the roster it saw
     late = person("后到")
     row, problems = clean_contestant({**late, "delegation": late["delegation"]["name"],
-                                      "delegation_kind": late["delegation"]["kind"]})
+                                      "delegation_kind": late["delegation"]["kind"]}, today=date.today())
     assert problems == []
+    context = Context(service.repository, date.today(), service.policy, b"test-person-key-secret")
     with pytest.raises(ServiceError) as refused:
-        service._admit(ORGANISER, stale, [{**row, "row": 0}], collection=None, what="contestant")
+        contestants.admit(context, ORGANISER, stale, [{**row, "row": 0}], collection=None, what="contestant")
     assert refused.value.code == "CONFLICT"
     monkeypatch.undo()
     assert [c["name"] for c in service.list_contestants(ORGANISER, code)["items"]] == ["先到"]
+    assert Competition.objects.get(code=code).roster_batches == {}

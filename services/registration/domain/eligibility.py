@@ -4,7 +4,8 @@ WorldSkills rule: a competitor may be at most ``worldskills_age_limit`` (22) yea
 competition year, i.e. born on or after 1 January of (competition year - 22); skills on the
 policy's under-25 list use ``under_25_age_limit`` (25) instead. The competition year is the year
 of the start date. Which tiers the limits apply to, the limits and the skill list are policy data
-(``services/registration/policy/eligibility.yaml``), never constants here.
+(``services/registration/policy/eligibility.yaml``, read by ``adapters.policy``), never constants
+here.
 
 A skill is on the under-25 list when its code equals one of an entry's ``codes`` (digit codes
 compare without leading zeros: "4" == "04") or its name equals the entry's ``name``, ``name_zh``
@@ -12,22 +13,18 @@ or an alias, compared by ``text.name_key`` (whitespace and case folded).
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jsonschema import Draft202012Validator
+from shared.validation import schema_problems
 
 from .competition import Competition, Skill
 from .text import name_key
 
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
-POLICY_FILE = POLICY_DIR / "eligibility.yaml"
-SCHEMA_FILE = POLICY_DIR / "eligibility.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "policy" / "eligibility.schema.json"
 
 
 class PolicyError(ValueError):
@@ -110,10 +107,9 @@ def _date_of_birth(contestant: Any) -> date | None:
 
 def eligibility_policy_from_mapping(data: Mapping[str, Any]) -> EligibilityPolicy:
     """A validated policy from plain data (e.g. a stored, versioned copy); ``PolicyError`` if bad."""
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    errors = sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        raise PolicyError([f"/{'/'.join(map(str, e.path))}: {e.message}" for e in errors])
+    problems = schema_problems(data, SCHEMA_FILE)
+    if problems:
+        raise PolicyError([f"{p['path']}: {p['problem']}" for p in problems])
     return EligibilityPolicy(
         version=data["version"],
         age_limited_tiers=tuple(data["age_limited_tiers"]),
@@ -125,11 +121,3 @@ def eligibility_policy_from_mapping(data: Mapping[str, Any]) -> EligibilityPolic
             for s in data["under_25_skills"]),
     )
 
-
-def load_eligibility_policy(path: str | Path | None = None) -> EligibilityPolicy:
-    """Read and validate the policy file (the packaged ``policy/eligibility.yaml`` by default)."""
-    source = Path(path) if path is not None else POLICY_FILE
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    if not isinstance(data, Mapping):
-        raise PolicyError([f"{source.name} does not hold a mapping"])
-    return eligibility_policy_from_mapping(data)

@@ -46,12 +46,11 @@ def birth_date_of(id_number: str) -> date | None:
         return None
 
 
-def validate_resident_id(id_number: str, date_of_birth: date | None = None, *,
-                         today: date | None = None) -> list[str]:
+def validate_resident_id(id_number: str, date_of_birth: date | None = None, *, today: date) -> list[str]:
     """Every problem of an identity number; an empty list means it is valid.
 
     ``date_of_birth``, when given, must equal the birth date the number embeds. ``today`` is the
-    reference for "not in the future" (the caller's clock; defaults to ``date.today()``).
+    reference for "not in the future" (the caller's clock: the domain never reads the host's).
     """
     number = normalise_resident_id(id_number)
     problems = _format_problems(number)
@@ -61,7 +60,7 @@ def validate_resident_id(id_number: str, date_of_birth: date | None = None, *,
     if number[17] != expected:
         problems.append(f"check character is {number[17]!r} but the first 17 digits give "
                         f"{expected!r} (a digit was probably mistyped)")
-    problems.extend(_birth_problems(number, date_of_birth, today or date.today()))
+    problems.extend(_birth_problems(number, date_of_birth, today))
     return problems
 
 

@@ -1,7 +1,7 @@
-"""Reading a roster spreadsheet (CSV or XLSX) into clean contestant rows, with every problem.
+"""A roster spreadsheet's cells (CSV or XLSX) as clean contestant rows, with every problem.
 
-``parse_roster`` returns the rows that are clean and a ``RowProblem`` for everything else, all at
-once. Row numbers are the spreadsheet's (the header is row 1; a CSV's first record is row 1).
+``rows_from_grid`` returns the rows that are clean and a ``RowProblem`` for everything else, all at
+once (``adapters.roster_file`` reads the file into the grid). Row numbers are the spreadsheet's (the header is row 1; a CSV's first record is row 1).
 Blank rows are skipped. Headers may be Chinese or English, in any case and spacing; a hint in
 brackets ("出生日期(YYYY-MM-DD)") and a required-marker ``*`` are ignored, and a ``序号`` / ``No.``
 column (a running number) is ignored. Any other unknown column is a problem.
@@ -17,7 +17,6 @@ how to fix it; an integer cell is accepted only if the number then passes the ch
 """
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -25,7 +24,6 @@ from datetime import date, datetime
 from typing import Any
 
 from shared.levels import parse_skill_level, word_key
-from shared.spreadsheets import Limits, UnreadableSpreadsheet, decode_text, read_csv, read_workbook
 
 from .contestant import Contestant, Delegation
 from .errors import Code, RowProblem, sort_problems
@@ -68,100 +66,26 @@ DELEGATION_KIND_WORDS = {
 MAX_TEXT = 200
 MAX_ROWS = 5000
 
-XLSX_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"
-
 
 # ------------------------------------------------------------------------------------- entry
 
-def parse_roster(content: bytes, filename_or_content_type: str, *, today: date | None = None,
-                 max_rows: int = MAX_ROWS) -> tuple[list[dict], list[RowProblem]]:
+Grid = list[tuple[int, list[Any]]]
+
+
+def rows_from_grid(grid: Grid, *, today: date, max_rows: int = MAX_ROWS) -> tuple[list[dict], list[RowProblem]]:
     """Clean rows (``{"row": n, <every canonical field>: value or None}``) and every problem.
 
-    Only rows without problems are returned; the caller treats any problem as a failed upload.
-    ``today`` is the reference for "birth date not in the future" (default ``date.today()``).
+    ``grid`` is the sheet as ``(row number, cell values)`` pairs (``adapters.roster_file`` reads
+    it). Only rows without problems are returned; the caller treats any problem as a failed
+    upload. ``today`` is the reference for "birth date not in the future".
     """
-    grid, problems = read_grid(content, filename_or_content_type, max_rows=max_rows)
-    if grid is None:
-        return [], problems
-    rows, more = _rows_from_grid(grid, today or date.today(), max_rows)
-    return rows, sort_problems(problems + more)
+    rows, problems = _rows_from_grid(grid, today, max_rows)
+    return rows, sort_problems(problems)
 
 
-def read_grid(content: bytes, filename_or_content_type: str, *, max_rows: int = MAX_ROWS
-              ) -> tuple[list[tuple[int, list[Any]]] | None, list[RowProblem]]:
-    """The sheet as ``(row number, cell values)`` pairs, or ``None`` and why it is unreadable.
-
-    Reading stops after the header and ``max_rows + 1`` non-blank rows: enough to tell that a
-    file is too long without reading all of a huge one.
-    """
-    if not content:
-        return None, [_file_problem("the file is empty")]
-    kind = _file_kind(content, filename_or_content_type or "")
-    if kind == "xls":
-        return None, [_file_problem("this is an old .xls workbook or a password-protected file; "
-                                    "save it as .xlsx or CSV (UTF-8) without a password")]
-    if kind == "xlsx":
-        return _read_xlsx(content, max_rows)
-    return _read_csv(content, max_rows)
-
-
-def _file_kind(content: bytes, hint: str) -> str:
-    if content.startswith(XLSX_MAGIC):
-        return "xlsx"
-    if content.startswith(OLE_MAGIC):
-        return "xls"
-    hint = hint.lower()
-    if hint.endswith(".xlsx") or "spreadsheetml" in hint:
-        return "xlsx"  # claimed xlsx but not a zip: openpyxl will say it cannot read it
-    return "csv"
-
-
-def _file_problem(message: str) -> RowProblem:
-    return RowProblem(None, None, message, Code.UNREADABLE_FILE)
-
-
-def _read_xlsx(content: bytes, max_rows: int) -> tuple[list[tuple[int, list[Any]]] | None, list[RowProblem]]:
-    try:
-        book = read_workbook(content, limits=_limits(max_rows), first_sheet_only=True)
-    except UnreadableSpreadsheet:
-        return None, [_file_problem("the file is not a readable .xlsx workbook")]
-    if not book.worksheets:
-        return None, [_file_problem("the workbook has no sheet")]
-    return _take(enumerate(book.worksheets[0].rows, start=1), max_rows), []
-
-
-def _read_csv(content: bytes, max_rows: int) -> tuple[list[tuple[int, list[Any]]] | None, list[RowProblem]]:
-    try:
-        text = decode_text(content)
-    except UnreadableSpreadsheet as exc:
-        return None, [_file_problem(exc.reason)]
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first_line.count)
-    try:
-        records = read_csv(text, limits=_limits(max_rows), delimiter=delimiter)
-    except csv.Error as exc:
-        return None, [_file_problem(f"the CSV file could not be read: {exc}")]
-    return _take(enumerate(records, start=1), max_rows), []
-
-
-def _limits(max_rows: int) -> Limits:
-    """Room for the header, blank rows between data rows, and one row too many to report."""
-    return Limits(max_rows=2 * max_rows + 100, max_columns=100)
-
-
-def _take(numbered_rows: Iterable[tuple[int, Iterable[Any]]],
-          max_rows: int) -> list[tuple[int, list[Any]]]:
-    """Rows up to the header plus ``max_rows + 1`` non-blank ones."""
-    grid: list[tuple[int, list[Any]]] = []
-    filled = 0
-    for number, values in numbered_rows:
-        cells = list(values)
-        grid.append((number, cells))
-        filled += not _blank(cells)
-        if filled > max_rows + 1:
-            break
-    return grid
+def blank(cells: Iterable[Any]) -> bool:
+    """Whether a row holds nothing but empty cells."""
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
 
 
 # ----------------------------------------------------------------------------------- headers
@@ -213,12 +137,12 @@ def _show(header: Any) -> str:
 
 def _rows_from_grid(grid: list[tuple[int, list[Any]]], today: date,
                     max_rows: int) -> tuple[list[dict], list[RowProblem]]:
-    if not grid or _blank(grid[0][1]):
+    if not grid or blank(grid[0][1]):
         return [], [RowProblem(1, None, "the first row must hold the column headers",
                                Code.MISSING_COLUMN)]
     headers = grid[0][1]
     columns, problems = map_headers(headers)
-    data = [(n, cells) for n, cells in grid[1:] if not _blank(cells)]
+    data = [(n, cells) for n, cells in grid[1:] if not blank(cells)]
     if len(data) > max_rows:
         return [], problems + [RowProblem(None, None, f"more than {max_rows} rows; at most "
                                           f"{max_rows} per file", Code.TOO_MANY_ROWS)]
@@ -236,7 +160,7 @@ def _rows_from_grid(grid: list[tuple[int, list[Any]]], today: date,
 def _read_row(number: int, cells: list[Any], columns: dict[int, str], labelled: set[int],
               required: list[str], today: date) -> tuple[dict[str, Any], list[RowProblem]]:
     problems = []
-    stray = [i for i, v in enumerate(cells) if i not in labelled and not _blank([v])]
+    stray = [i for i, v in enumerate(cells) if i not in labelled and not blank([v])]
     if stray:
         problems.append(RowProblem(number, None, f"a value stands in column {stray[0] + 1}, "
                                    "which has no header", Code.UNKNOWN_COLUMN))
@@ -245,11 +169,7 @@ def _read_row(number: int, cells: list[Any], columns: dict[int, str], labelled: 
     return clean, problems + [RowProblem(number, column, message) for column, message in found]
 
 
-def _blank(cells: Iterable[Any]) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
-
-
-def clean_contestant(raw: Mapping[str, Any], *, today: date | None = None,
+def clean_contestant(raw: Mapping[str, Any], *, today: date,
                      required: Iterable[str] = REQUIRED_FIELDS
                      ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Typed, normalised contestant fields and every ``(field, problem)``.
@@ -266,7 +186,7 @@ def clean_contestant(raw: Mapping[str, Any], *, today: date | None = None,
             problems.append((field, problem))
         elif value is None and field in required:
             problems.append((field, f"{field} is required"))
-    problems += _cross_field_problems(raw, clean, today or date.today())
+    problems += _cross_field_problems(raw, clean, today)
     return clean, problems
 
 
@@ -281,7 +201,7 @@ def _cross_field_problems(raw: Mapping[str, Any], clean: dict[str, Any],
             clean["id_number"] = None
     if clean["date_of_birth"] is not None and clean["date_of_birth"] > today:
         problems.append(("date_of_birth", "date of birth is in the future"))
-    if clean["delegation"] and not clean["delegation_kind"] and _is_blank(raw.get("delegation_kind")):
+    if clean["delegation"] and not clean["delegation_kind"] and _isblank(raw.get("delegation_kind")):
         problems.append(("delegation_kind", "give the delegation's kind: district 区, "
                          "enterprise_group 企业集团 or training_base 培训基地"))
     if clean["delegation_kind"] and not clean["delegation"]:
@@ -291,12 +211,12 @@ def _cross_field_problems(raw: Mapping[str, Any], clean: dict[str, Any],
 
 # ---------------------------------------------------------------------------- field parsers
 
-def _is_blank(value: Any) -> bool:
+def _isblank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _text(value: Any) -> tuple[str | None, str | None]:
-    if _is_blank(value):
+    if _isblank(value):
         return None, None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a team "1" typed into a number cell
@@ -314,7 +234,7 @@ def _word_parser(words: Mapping[Any, tuple[str, ...]], what: str
     shown = "; ".join(f"{value}: {'/'.join(ws)}" for value, ws in words.items())
 
     def parse(value: Any) -> tuple[Any, str | None]:
-        if _is_blank(value):
+        if _isblank(value):
             return None, None
         found = table.get(word_key(value))
         if found is None:
@@ -331,7 +251,7 @@ _DATE_PATTERNS = (
 
 def parse_date(value: Any) -> tuple[date | None, str | None]:
     """Dates as Excel date cells, 2001-05-03, 2001/5/3, 2001.5.3, 2001年5月3日 or 20010503."""
-    if _is_blank(value):
+    if _isblank(value):
         return None, None
     if isinstance(value, datetime):
         return value.date(), None
@@ -360,7 +280,7 @@ _PRECISION_LOST = ("the identity number is stored as a number and has lost its l
 
 def parse_id_cell(value: Any) -> tuple[str | None, str | None]:
     """The identity number as normalised text, refusing cells where digits were lost."""
-    if _is_blank(value):
+    if _isblank(value):
         return None, None
     if isinstance(value, bool):
         return None, "not an identity number"

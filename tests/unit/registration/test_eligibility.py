@@ -4,13 +4,12 @@ import pytest
 import yaml
 
 from services.registration.domain.competition import Skill
+from services.registration.adapters.policy import POLICY_FILE, load_eligibility_policy
 from services.registration.domain.eligibility import (
-    POLICY_FILE,
     PolicyError,
     check_eligibility,
     earliest_birth_date,
     eligibility_policy_from_mapping,
-    load_eligibility_policy,
 )
 from tests.unit.registration.factories import competition, contestant
 

@@ -3,7 +3,7 @@ from datetime import date, datetime
 import pytest
 
 from services.registration.domain.contestant import Delegation
-from services.registration.domain.eligibility import load_eligibility_policy
+from services.registration.adapters.policy import load_eligibility_policy
 from services.registration.domain.errors import Code
 from services.registration.domain.identity import person_key
 from services.registration.domain.roster import check_additions
@@ -12,8 +12,8 @@ from services.registration.domain.roster_import import (
     clean_contestant,
     header_key,
     parse_date,
-    parse_roster,
 )
+from services.registration.adapters.roster_file import parse_roster
 from shared.levels import parse_skill_level
 from tests.unit.registration.factories import KEY, TODAY, competition, xlsx_bytes
 from tests.unit.registration.idgen import make_resident_id

@@ -4,6 +4,7 @@ Every bomb is built here, small, from a real openpyxl workbook whose sheet XML i
 """
 import io
 import zipfile
+from datetime import date
 
 import eventlet
 import pytest
@@ -11,7 +12,7 @@ from openpyxl import Workbook
 
 from services.awards.domain.policy import load_default_policy
 from services.awards.profiles import parse_profiles
-from services.registration.domain.roster_import import parse_roster
+from services.registration.adapters.roster_file import parse_roster
 from services.scoring.domain.cis_import import parse_cis_xlsx
 from shared.errors import ServiceError
 from shared.spreadsheets import Limits, UnreadableSpreadsheet, check_archive, read_csv, read_workbook
@@ -134,14 +135,14 @@ def test_sheet_reads_like_an_openpyxl_sheet():
 
 def test_every_importer_refuses_a_zip_bomb_with_413():
     bomb = zip_bomb(40)
-    assert refusal(parse_roster, bomb, "roster.xlsx").code == "PAYLOAD_TOO_LARGE"
+    assert refusal(parse_roster, bomb, "roster.xlsx", today=date(2026, 6, 1)).code == "PAYLOAD_TOO_LARGE"
     assert refusal(parse_profiles, bomb, "people.xlsx", load_default_policy()).code == "PAYLOAD_TOO_LARGE"
     assert refusal(parse_cis_xlsx, bomb).code == "PAYLOAD_TOO_LARGE"
 
 
 def test_every_importer_refuses_control_characters_in_csv_and_xlsx():
     csv_roster = "姓名,性别,出生日期,身份证号\n张\x07三,男,2000-05-03,x\n".encode()
-    assert refusal(parse_roster, csv_roster, "roster.csv").details[0]["path"] == "csv!A2"
+    assert refusal(parse_roster, csv_roster, "roster.csv", today=date(2026, 6, 1)).details[0]["path"] == "csv!A2"
     profile = "人员标识,姓名\n" + "a" * 64 + ",李\x01四\n"
     assert refusal(parse_profiles, profile.encode(), "people.csv", load_default_policy()).details[0]["path"] == "csv!B2"
     workbook = workbook_bytes([("Marking Scheme",), ("\x85",)])

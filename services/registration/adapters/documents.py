@@ -1,9 +1,26 @@
-"""Registration's documents and the queries it needs. Only this service stores resident ID numbers."""
+"""Registration's stored documents (mongoengine). Only this service stores resident ID numbers.
+
+A document whose change emits an event keeps that event in its ``_outbox`` array, written in the
+same update as the change (``shared.outbox``); ``outbox`` below declares that array so documents
+load while an event waits there.
+"""
 from __future__ import annotations
+
+from datetime import date
 
 from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
+from services.registration.domain import competition as rules
+from services.registration.domain.contestant import Contestant as DomainContestant
+from services.registration.domain.contestant import Delegation
+from shared.outbox import OUTBOX_FIELD
+
 ALIAS = "registration"
+
+
+def outbox_field() -> ListField:
+    """The events waiting to be dispatched (``shared.outbox``); empty once the broker took them."""
+    return ListField(DictField(), db_field=OUTBOX_FIELD)
 
 
 class Competition(Document):
@@ -22,7 +39,10 @@ class Competition(Document):
     event = StringField(null=True)
     selection_trial = BooleanField(default=False)
     marking_started = BooleanField(default=False)
-    roster_version = IntField(default=0)  # advanced on every roster change; see RegistrationService._admit
+    roster_version = IntField(default=0)  # advanced on every roster change; see handlers.contestants.admit
+    roster_batches = DictField()  # batch id -> "committed" / "aborted" while its contestants are pending
+    conflicts_revision = IntField(null=True)  # of the last conflicts_updated; None: ConflictRevision holds it
+    conflicts_due = DateTimeField(null=True)  # set by a change the conflicts must be published after
     venue = StringField(null=True)
     status = StringField(required=True, default="draft")
     revision = IntField(default=1)
@@ -30,6 +50,7 @@ class Competition(Document):
     organisers = ListField(StringField())  # who may change it besides admins; see owners()
     created_at = DateTimeField()
     updated_at = DateTimeField()
+    outbox = outbox_field()
 
     FIELDS = ("code", "name", "tier", "skill", "skill_level", "team_size", "start_date", "end_date",
               "registration_deadline", "capacity", "conflict_relations", "event", "selection_trial", "venue", "status",
@@ -51,12 +72,20 @@ class Competition(Document):
         del data["marking_started"]
         return data
 
+    def as_domain(self) -> rules.Competition:
+        return rules.competition_from_dict(self.as_dict())
+
 
 class Contestant(Document):
-    """One entry of a person in a competition. ``active_key`` makes a second active entry impossible."""
+    """One entry of a person in a competition. ``active_key`` makes a second active entry impossible.
+
+    ``status`` is ``pending`` while its import batch is not yet committed (its event waits in
+    ``held_events``), then ``active`` (the event moved to ``_outbox``), later ``withdrawn``.
+    """
 
     meta = {"db_alias": ALIAS, "collection": "contestants",
-            "indexes": ["competition_code", {"fields": ["active_key"], "unique": True, "sparse": True}]}
+            "indexes": ["competition_code", "status", {"fields": ["import_batch"], "sparse": True},
+                        {"fields": ["active_key"], "unique": True, "sparse": True}]}
     contestant_id = StringField(primary_key=True)
     competition_code = StringField(required=True)
     active_key = StringField(null=True)
@@ -78,6 +107,8 @@ class Contestant(Document):
     withdrawn_by = StringField(null=True)
     withdrawn_reason = StringField(null=True)
     import_batch = StringField(null=True)
+    held_events = ListField(DictField())
+    outbox = outbox_field()
 
     def public(self) -> dict:
         """What the API shows: the masked ID number, never the full one."""
@@ -89,6 +120,13 @@ class Contestant(Document):
                 "registered_at": self.registered_at.isoformat() + "Z" if self.registered_at else None,
                 "withdrawn_at": self.withdrawn_at.isoformat() + "Z" if self.withdrawn_at else None,
                 "withdrawn_reason": self.withdrawn_reason}
+
+    def as_domain(self) -> DomainContestant:
+        delegation = Delegation(**self.delegation) if self.delegation else None
+        return DomainContestant(person_key=self.person_key, name=self.name,
+                                date_of_birth=date.fromisoformat(self.date_of_birth), gender=self.gender,
+                                employer=self.employer, delegation=delegation, skill_level=self.skill_level,
+                                employment=self.employment, team=self.team, contestant_id=self.contestant_id)
 
     def event_view(self) -> dict:
         return {"contestant_id": self.contestant_id, "person_key": self.person_key, "masked_id": self.masked_id,
@@ -120,6 +158,7 @@ class Assignment(Document):
     delegation = DictField(null=True)
     assigned_by = StringField()
     assigned_at = DateTimeField()
+    outbox = outbox_field()
 
 
 class DeclaredConflict(Document):
@@ -132,43 +171,19 @@ class DeclaredConflict(Document):
     note = StringField(null=True)
     declared_by = StringField()
     declared_at = DateTimeField()
+    outbox = outbox_field()
 
 
 class ConflictRevision(Document):
-    """The counter behind ``conflicts_updated``: consumers keep only the newest revision."""
+    """Where the revision of ``conflicts_updated`` was counted before ``Competition.conflicts_revision``:
+    read once to carry an older competition's count on (consumers keep only the newest revision)."""
 
     meta = {"db_alias": ALIAS, "collection": "conflict_revisions"}
     competition_code = StringField(primary_key=True)
     revision = IntField(default=0)
 
 
-def active_contestants(code: str) -> list[Contestant]:
-    return list(Contestant.objects(competition_code=code, status="active"))
-
-
-def judges_of(code: str) -> list[dict]:
-    """The competition's experts with the details declared for it (older assignments: the expert's)."""
-    assignments = list(Assignment.objects(competition_code=code))
-    legacy = [a.username for a in assignments if a.employer is None]
-    experts = {e.username: e for e in Expert.objects(username__in=legacy)} if legacy else {}
-    return [judge_view(a if a.employer is not None else experts[a.username], a.role, a.username)
-            for a in assignments if a.employer is not None or a.username in experts]
-
-
-def assigned_usernames(code: str) -> list[str]:
-    return [a.username for a in Assignment.objects(competition_code=code).only("username")]
-
-
-def competitions_of_expert(username: str) -> list[str]:
-    return [a.competition_code for a in Assignment.objects(username=username).only("competition_code")]
-
-
 def judge_view(details: Assignment | Expert, role: str, username: str) -> dict:
     return {"username": username, "name": details.name, "employer": details.employer,
             "training_base": details.training_base, "delegation": details.delegation or None, "role": role}
 
-
-def next_conflict_revision(code: str) -> int:
-    counter = ConflictRevision._get_collection().find_one_and_update(
-        {"_id": code}, {"$inc": {"revision": 1}}, upsert=True, return_document=True)
-    return counter["revision"]
