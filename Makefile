@@ -7,7 +7,7 @@ LOCK   := requirements.lock
 # Named after the Python version: a .venv built on another interpreter has no such stamp and is rebuilt.
 STAMP  := $(VENV)/.installed-py3.13
 
-.PHONY: run test test-mongo bench backup lock rabbitmq chromium clean
+.PHONY: run test lint test-mongo bench backup lock rabbitmq chromium clean
 
 $(STAMP): pyproject.toml $(LOCK) scripts/find-python.sh
 	@interpreter=$$(PYTHON="$(PYTHON)" bash scripts/find-python.sh) || exit 1; \
@@ -32,6 +32,11 @@ run: $(STAMP)
 # browser tests Debian's chromium and chromium-driver (installed as root when missing).
 test: $(STAMP) rabbitmq chromium
 	$(PY) -m pytest -q
+
+# The lint gates (config in pyproject.toml): ruff over the code, mypy over the packages it names.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check services shared
+	$(VENV)/bin/mypy
 
 # The same tests against a real MongoDB 7 at MONGODB_URI (e.g. the docker-compose one).
 test-mongo: $(STAMP) rabbitmq

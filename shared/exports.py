@@ -84,7 +84,7 @@ def sheet_title(title: str) -> str:
 def _xlsx_cell(sheet, value: Any) -> WriteOnlyCell | None:
     if value is None:
         return None
-    if isinstance(value, (bool, datetime, date)) or isinstance(value, NUMBERS):
+    if isinstance(value, (bool, datetime, date, *NUMBERS)):
         return WriteOnlyCell(sheet, value=value)
     return _as_text(WriteOnlyCell(sheet), value)
 

@@ -39,7 +39,7 @@ def database_file(folder: Path) -> Path:
 
 def _hold_folder_lock(folder: Path):
     """An exclusive lock on the data folder for as long as this process lives (file left open)."""
-    handle = open(folder / LOCK_FILE, "a+")
+    handle = open(folder / LOCK_FILE, "a+")  # noqa: SIM115 - held open for the life of the process: the lock
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -120,24 +120,26 @@ class LocalDatabase:
             [sys.executable, "-m", "shared.localdb", *where],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             cwd=Path(__file__).resolve().parent.parent)
-        self.uri = self._read_uri()
+        self.uri = self._read_uri(self.process)
         return self.uri
 
-    def _read_uri(self) -> str:
+    def _read_uri(self, process: subprocess.Popen) -> str:
+        output = process.stdout
+        assert output is not None  # started with stdout=PIPE
         deadline = time.monotonic() + self.startup_seconds
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.process.stdout], [], [], 0.2)
+            ready, _, _ = select.select([output], [], [], 0.2)
             if ready:
-                line = self.process.stdout.readline().strip()
+                line = output.readline().strip()
                 if line.startswith(READY_PREFIX):
                     return line
-                if not line and self.process.poll() is not None:
+                if not line and process.poll() is not None:
                     break
-            elif self.process.poll() is not None:
+            elif process.poll() is not None:
                 break
         self.stop()
         raise LocalDatabaseError(f"the local database server on {self.folder or 'its memory engine'} did not start "
-                                 f"(exit code {self.process.returncode}); see its messages above")
+                                 f"(exit code {process.returncode}); see its messages above")
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

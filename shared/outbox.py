@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from nameko.events import EventDispatcher
 from nameko.timer import timer
@@ -110,6 +111,7 @@ class OutboxPublisher:
     collections whose documents ``_update_with_event`` writes events into.
     """
 
+    db: Any  # the service's database dependency (``shared.db.MongoDatabase``)
     dispatch = EventDispatcher()
     outbox_collections: tuple[str, ...] = ()
     outbox_grace_seconds = 5.0

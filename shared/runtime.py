@@ -43,8 +43,8 @@ def patch_memory_transport() -> None:
         message["properties"].setdefault("content_type", content_type)
         return message
 
-    virtual.Channel.prepare_message = prepare_message
-    virtual.Channel._skills_patched = True
+    virtual.Channel.prepare_message = prepare_message  # type: ignore[method-assign]
+    virtual.Channel._skills_patched = True  # type: ignore[attr-defined]
     memory.Transport.polling_interval = 0.001
 
 

@@ -12,6 +12,7 @@ refused in production and only warned about in a local run.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets as random_source
@@ -110,10 +111,8 @@ def _publish_once(path: Path, value: str) -> None:
             handle.write(value + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):  # another process won; its value is the one everybody uses
             os.link(candidate, path)
-        except FileExistsError:
-            pass  # another process won; its value is the one everybody uses
     finally:
         candidate.unlink(missing_ok=True)
 

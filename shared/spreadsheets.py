@@ -20,7 +20,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
 
 import openpyxl
 from eventlet import tpool
@@ -31,7 +31,6 @@ from shared.validation import character_problem
 
 XLSX_MAGIC = b"PK\x03\x04"
 MB = 1024 * 1024
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -295,7 +294,7 @@ def _too_large(message: str) -> None:
 
 # ------------------------------------------------------------------------------- the thread
 
-def off_the_hub(work: Callable[..., T], *args) -> T:
+def off_the_hub[T](work: Callable[..., T], *args) -> T:
     """Run CPU-bound ``work`` in eventlet's thread pool: the service keeps answering meanwhile.
 
     Exceptions raised by ``work`` are raised here, in the calling green thread.

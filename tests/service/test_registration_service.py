@@ -115,9 +115,9 @@ def test_registration_cannot_reopen_once_marking_has_begun(service):
 def test_a_registration_checked_against_a_stale_roster_takes_its_rows_back(service, monkeypatch):
     """Two requests race for the last place: the one whose check saw an outdated roster loses."""
     from services.registration.adapters.documents import Competition
+    from services.registration.domain.roster_import import clean_contestant
     from services.registration.handlers import contestants
     from services.registration.handlers.context import Context
-    from services.registration.domain.roster_import import clean_contestant
 
     code = service.create_competition(ORGANISER, competition_payload(capacity=1))["code"]
     service.change_status(ORGANISER, code, "open")

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway import auth
 from services.gateway.http import Call, Route, json_response, route
-from shared.errors import detail, validation_failed
+from shared.errors import ServiceError, detail, validation_failed
 from shared.validation import validate
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -20,6 +20,13 @@ MAX_FAILURES_LISTED = 1000
 
 def _client_address(call: Call) -> str:
     return call.request.remote_addr or "unknown"
+
+
+def _signed_in(call: Call) -> dict:
+    """The caller's token claims: every route open to a role is only reached with them."""
+    if call.user is None:
+        raise ServiceError("UNAUTHENTICATED", "sign in first: send 'Authorization: Bearer <token>'")
+    return call.user
 
 
 def _limits(call: Call) -> auth.SignInLimits:
@@ -44,7 +51,7 @@ def create_token(call: Call):
 @api("DELETE", "/auth/tokens/current", EVERY_ROLE, "Sign out: the token used for this request stops working",
      body="none", success=204)
 def delete_current_token(call: Call):
-    auth.revoke_token(call.user)
+    auth.revoke_token(_signed_in(call))
     return Response(status=204)
 
 
@@ -79,8 +86,9 @@ def list_users(call: Call):
 
 @api("GET", "/users/me", EVERY_ROLE, "The signed-in account")
 def me(call: Call):
-    user = auth.User.objects(username=call.user["sub"]).first()
-    return json_response(user.public() if user else {"username": call.user["sub"], "role": call.user["role"]})
+    claims = _signed_in(call)
+    user = auth.User.objects(username=claims["sub"]).first()
+    return json_response(user.public() if user else {"username": claims["sub"], "role": claims["role"]})
 
 
 @api("PUT", "/users/me/password", EVERY_ROLE, "Change your own password (current one required); ends every "
@@ -88,7 +96,7 @@ def me(call: Call):
 def change_own_password(call: Call):
     body = call.json()
     validate(body, SCHEMAS / "password_change.json", "password change")
-    user = auth.change_own_password(call.user["sub"], body["current_password"], body["new_password"],
+    user = auth.change_own_password(_signed_in(call)["sub"], body["current_password"], body["new_password"],
                                     _client_address(call), _limits(call))
     return _token(call, user, 200)
 

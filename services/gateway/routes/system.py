@@ -27,7 +27,7 @@ def _ask_health(proxy) -> dict:
      success=(200, 503))
 def health(call: Call):
     pool = eventlet.GreenPool()
-    answers = dict(zip(BACKENDS, pool.imap(lambda name: _ask_health(getattr(call.worker, name)), BACKENDS)))
+    answers = dict(zip(BACKENDS, pool.imap(lambda name: _ask_health(getattr(call.worker, name)), BACKENDS), strict=True))
     answers["gateway"] = {"status": "ok", "database": database_health("gateway")}
     ok = all(a.get("status") == "ok" for a in answers.values())
     body = {"status": "ok" if ok else "degraded", "broker": "ok" if any(

@@ -11,10 +11,10 @@ contestant number, a name and the delegation, nothing that identifies the person
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import Enum
+from enum import StrEnum
 
 
-class Standing(str, Enum):
+class Standing(StrEnum):
     OWNER = "owner"  # admin, or one of the competition's organisers
     MARKING_TEAM = "marking_team"  # an expert assigned to it (judge or chief expert)
     COMMITTEE = "committee"  # honours committee: not bound to competitions

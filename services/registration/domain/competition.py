@@ -312,8 +312,8 @@ def competition_from_dict(data: Mapping[str, Any]) -> Competition:
     relations = data.get("conflict_relations")
     return Competition(
         code=data["code"], name=data["name"], tier=data["tier"], skill=skill,
-        start_date=_as_date(data["start_date"]),
-        registration_deadline=_as_date(data["registration_deadline"]),
+        start_date=_required_date(data["start_date"], "start_date"),
+        registration_deadline=_required_date(data["registration_deadline"], "registration_deadline"),
         end_date=_as_date(data.get("end_date")),
         capacity=data.get("capacity"),
         team_size=data.get("team_size") or 1,
@@ -336,6 +336,13 @@ def competition_to_dict(competition: Competition) -> dict[str, Any]:
     data["status"] = str(data["status"])
     data["conflict_relations"] = list(data["conflict_relations"])
     return data
+
+
+def _required_date(value: Any, field: str) -> date:
+    found = _as_date(value)
+    if found is None:
+        raise ValueError(f"{field} is required")
+    return found
 
 
 def _as_date(value: Any) -> date | None:
