@@ -24,7 +24,8 @@ def outbox_field() -> ListField:
 
 
 class Competition(Document):
-    meta = {"db_alias": ALIAS, "collection": "competitions", "indexes": ["status", "tier"]}
+    meta = {"db_alias": ALIAS, "collection": "competitions",
+            "indexes": ["status", "tier", {"fields": ["conflicts_due"], "sparse": True}]}
     code = StringField(primary_key=True)
     name = StringField(required=True)
     tier = StringField(required=True)
