@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 import openpyxl
 

@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 import yaml
 
-from services.registration.domain.competition import Skill
 from services.registration.adapters.policy import POLICY_FILE, load_eligibility_policy
+from services.registration.domain.competition import Skill
 from services.registration.domain.eligibility import (
     PolicyError,
     check_eligibility,

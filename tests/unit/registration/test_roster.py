@@ -1,7 +1,7 @@
 from datetime import date
 
-from services.registration.domain.competition import Skill
 from services.registration.adapters.policy import load_eligibility_policy
+from services.registration.domain.competition import Skill
 from services.registration.domain.errors import Code
 from services.registration.domain.roster import (
     check_additions,

@@ -2,8 +2,9 @@ from datetime import date, datetime
 
 import pytest
 
-from services.registration.domain.contestant import Delegation
 from services.registration.adapters.policy import load_eligibility_policy
+from services.registration.adapters.roster_file import parse_roster
+from services.registration.domain.contestant import Delegation
 from services.registration.domain.errors import Code
 from services.registration.domain.identity import person_key
 from services.registration.domain.roster import check_additions
@@ -13,7 +14,6 @@ from services.registration.domain.roster_import import (
     header_key,
     parse_date,
 )
-from services.registration.adapters.roster_file import parse_roster
 from shared.levels import parse_skill_level
 from tests.unit.registration.factories import KEY, TODAY, competition, xlsx_bytes
 from tests.unit.registration.idgen import make_resident_id
