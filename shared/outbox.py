@@ -58,6 +58,23 @@ def relay_document(db, collection: str, doc_id, dispatch: Dispatch) -> int:
     return sent
 
 
+def relay_documents(db, collection: str, doc_ids: list, dispatch: Dispatch) -> int:
+    """``relay_document`` for many documents at once (a whole roster): one read, their events
+    dispatched in the order of ``doc_ids``, one write pulling those the broker took. The first
+    refusal stops it: what is left waits for the relay."""
+    waiting = {doc["_id"]: doc.get(OUTBOX_FIELD) or []
+               for doc in db[collection].find({"_id": {"$in": doc_ids}}, {OUTBOX_FIELD: 1})}
+    sent: list[str] = []
+    entries = (entry for doc_id in doc_ids for entry in waiting.get(doc_id, []))
+    for entry in entries:
+        if not _dispatched(dispatch, entry["name"], entry["event"]):
+            break
+        sent.append(entry["event_id"])
+    if sent:
+        db[collection].update_many({"_id": {"$in": doc_ids}}, {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": sent}}}})
+    return len(sent)
+
+
 def relay(db, collections: tuple[str, ...], dispatch: Dispatch, older_than_seconds: float = 5.0,
           limit: int = 100) -> int:
     """Dispatch the events left in ``collections`` for longer than ``older_than_seconds``."""
@@ -77,6 +94,11 @@ def emit(db, dispatch: Dispatch, name: str, payload: dict) -> dict:
     db["outbox"].insert_one({"_id": event["event_id"], "name": name, "event": event, "sent": False, "at": utc_now()})
     _send(db, dispatch, name, event)
     return event
+
+
+def try_dispatch(dispatch: Dispatch, name: str, event: dict) -> bool:
+    """Dispatch one event now; False (and a warning) when the broker refused it: it waits for the relay."""
+    return _dispatched(dispatch, name, event)
 
 
 def _dispatched(dispatch: Dispatch, name: str, event: dict) -> bool:

@@ -45,7 +45,8 @@ class RegistrationService(OutboxPublisher):
 
     def _run(self, handler: Callable[..., Any], *args: Any) -> Any:
         """Run a command handler, then relay the events its writes stored (also after a refusal)."""
-        context = Context(self.repository, self.today(), self.policy, str(self.config["PERSON_KEY_SECRET"]).encode())
+        context = Context(self.repository, self.today(), self.policy, str(self.config["PERSON_KEY_SECRET"]).encode(),
+                          self.dispatch)
         try:
             return handler(context, *args)
         finally:

@@ -128,7 +128,7 @@ def test_a_registration_checked_against_a_stale_roster_takes_its_rows_back(servi
     row, problems = clean_contestant({**late, "delegation": late["delegation"]["name"],
                                       "delegation_kind": late["delegation"]["kind"]}, today=date.today())
     assert problems == []
-    context = Context(service.repository, date.today(), service.policy, b"test-person-key-secret")
+    context = Context(service.repository, date.today(), service.policy, b"test-person-key-secret", service.dispatch)
     with pytest.raises(ServiceError) as refused:
         contestants.admit(context, ORGANISER, stale, [{**row, "row": 0}], collection=None, what="contestant")
     assert refused.value.code == "CONFLICT"

@@ -28,7 +28,7 @@ from pymongo.collection import Collection
 from shared.db import connect_database
 from shared.errors import not_found
 from shared.events import utc_now
-from shared.outbox import OUTBOX_FIELD, relay_document, with_events
+from shared.outbox import OUTBOX_FIELD, relay_documents, try_dispatch, with_events
 
 from .documents import (
     ALIAS,
@@ -52,6 +52,28 @@ def _collection(document: type[Document]) -> Collection:
     return document._get_collection()
 
 
+def _send_held(held: list[dict], dispatch: Dispatch) -> set:
+    """Dispatch each document's held events in order; the ids of the documents whose events all went out."""
+    sent: set = set()
+    for doc in held:
+        for entry in doc.get("held_events") or []:
+            if not try_dispatch(dispatch, entry["name"], entry["event"]):
+                return sent
+        sent.add(doc["_id"])
+    return sent
+
+
+def _runs(written: list[tuple[Collection, Any]]) -> list[tuple[Collection, list]]:
+    """Consecutive writes to the same collection grouped, each document once."""
+    runs: list[tuple[Collection, list]] = []
+    for collection, doc_id in written:
+        if runs and runs[-1][0].name == collection.name:
+            runs[-1][1].append(doc_id)
+        else:
+            runs.append((collection, [doc_id]))
+    return [(collection, list(dict.fromkeys(doc_ids))) for collection, doc_ids in runs]
+
+
 class RegistrationRepository:
     """Reads and writes for one worker; ``relay`` sends the events its writes stored."""
 
@@ -72,13 +94,11 @@ class RegistrationRepository:
         return bool(result.matched_count)
 
     def relay(self, dispatch: Dispatch) -> None:
-        """Dispatch the events this worker's writes stored, in the order they were written."""
+        """Dispatch the events this worker's writes stored, in the order they were written
+        (the documents written one after another in the same collection in one read and one write)."""
         written, self._written = self._written, []
-        seen: set[tuple[str, Any]] = set()
-        for collection, doc_id in written:
-            if (collection.name, doc_id) not in seen:
-                seen.add((collection.name, doc_id))
-                relay_document(collection.database, collection.name, doc_id, dispatch)
+        for collection, doc_ids in _runs(written):
+            relay_documents(collection.database, collection.name, doc_ids, dispatch)
 
     # ---------------------------------------------------------- competitions
 
@@ -137,13 +157,26 @@ class RegistrationRepository:
                   "$set": {f"roster_batches.{batch}": COMMITTED, "conflicts_due": utc_now()}}
         return self._write(Competition, code, condition, update)
 
-    def activate_batch(self, code: str, batch: str) -> None:
-        """Make a committed batch's contestants active, each one's event moved into its ``_outbox``."""
+    def activate_batch(self, code: str, batch: str, dispatch: Dispatch | None = None) -> None:
+        """Make a committed batch's contestants active, each one's held event moved into its ``_outbox``.
+
+        With ``dispatch`` the held events are sent first (the batch is committed, so what they
+        announce is decided) and dropped by the activation instead of moved: a roster costs one
+        document write per contestant, not two. Those the broker refused move to ``_outbox``; a
+        crash before the activation leaves them held, and the timer's activation moves them.
+        """
         contestants = _collection(Contestant)
         pending = {"import_batch": batch, "status": "pending"}
-        ids = [d["_id"] for d in contestants.find(pending, {"_id": 1})]
-        contestants.update_many(pending, {"$set": {"status": "active"}, "$rename": {"held_events": OUTBOX_FIELD}})
-        self._written.extend((contestants, doc_id) for doc_id in ids)
+        held = list(contestants.find(pending, {"held_events": 1}))
+        sent = _send_held(held, dispatch) if dispatch else set()
+        if sent:
+            contestants.update_many({**pending, "_id": {"$in": list(sent)}},
+                                    {"$set": {"status": "active"}, "$unset": {"held_events": ""}})
+        rest = [doc["_id"] for doc in held if doc["_id"] not in sent]
+        if rest:
+            contestants.update_many({**pending, "_id": {"$in": rest}},
+                                    {"$set": {"status": "active"}, "$rename": {"held_events": OUTBOX_FIELD}})
+            self._written.extend((contestants, doc_id) for doc_id in rest)
         self._forget_batch(code, batch)
 
     def abort_batch(self, code: str, batch: str) -> bool:

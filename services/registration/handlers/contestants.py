@@ -87,7 +87,7 @@ def admit(ctx: Context, actor: dict, doc: Competition, rows: list[dict], collect
         ctx.repo.abort_batch(doc.code, batch)
         raise ServiceError("CONFLICT", f"{what}: the roster of {doc.code} changed while this request was checked; "
                                        "nothing was registered, try again")
-    ctx.repo.activate_batch(doc.code, batch)
+    ctx.repo.activate_batch(doc.code, batch, ctx.dispatch)
     publish_conflicts(ctx, doc.code)
     for contestant in docs:
         contestant.status = "active"
@@ -98,7 +98,7 @@ def _finish_committed(ctx: Context, doc: Competition) -> None:
     """Activate the batches committed to ``doc``'s roster but left pending (their process died)."""
     for batch, state in (doc.roster_batches or {}).items():
         if state == COMMITTED:
-            ctx.repo.activate_batch(doc.code, batch)
+            ctx.repo.activate_batch(doc.code, batch, ctx.dispatch)
 
 
 def _new_contestant(ctx: Context, actor: dict, code: str, row: dict, batch: str) -> Contestant:
@@ -141,7 +141,7 @@ def settle_batches(ctx: Context) -> None:
     abandoned = utc_now() - timedelta(seconds=PENDING_GRACE_SECONDS)
     for (code, batch), since in ctx.repo.pending_batches().items():
         if ctx.repo.batch_committed(code, batch):
-            ctx.repo.activate_batch(code, batch)
+            ctx.repo.activate_batch(code, batch, ctx.dispatch)
         elif since < abandoned:
             ctx.repo.abort_batch(code, batch)
         else:

@@ -1,6 +1,7 @@
 """What every registration handler works with, gathered once per call by the service."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,3 +19,4 @@ class Context:
     today: date  # Shanghai's date from the clock adapter (``shared.clock``): the domain never reads the host's
     policy: EligibilityPolicy
     person_secret: bytes
+    dispatch: Callable[[str, dict], None]  # the service's event dispatcher (publisher confirms)
