@@ -38,7 +38,9 @@ def clock(label: str, seconds: float, target: float | None = None) -> None:
     print(f"{label:<62} {seconds:8.3f} s{verdict}", flush=True)
 
 
-def load(service_module, storage, people: int, per_person: int, rng: random.Random) -> None:
+def load(repo, people: int, per_person: int, rng: random.Random) -> None:
+    from services.awards.domain.people import new_person, pack
+
     now = datetime.now(UTC)
     competitions = [{"code": f"B{c:05d}", "name": f"比赛{c}", "tier": rng.choice(TIERS),
                      "skill": {"code": str(c % len(SKILLS)), "name": SKILLS[c % len(SKILLS)]},
@@ -47,7 +49,7 @@ def load(service_module, storage, people: int, per_person: int, rng: random.Rand
     t0 = time.perf_counter()
     for i in range(people):
         key = person_key(i)
-        person = service_module.new_person(key, now)
+        person = new_person(key, now)
         person |= {"name": f"候选人{i}", "masked_id": f"310101********{i % 1000:03d}X",
                    "employer": f"企业{i % 500}", "industry": rng.choice(INDUSTRIES), "district": rng.choice(DISTRICTS),
                    "union_member": rng.random() < 0.8, "front_line": rng.random() < 0.85,
@@ -70,11 +72,11 @@ def load(service_module, storage, people: int, per_person: int, rng: random.Rand
             achievement_docs.append({"_id": ident, "person_key": key, "competition": comp, "revision": 1,
                                      "event_id": "bench", "status": "current", "recorded_at": now,
                                      "result": {"rank": rank, "scale": 700 - rank}, "honours": {}, "superseded": []})
-        person_docs.append(service_module.pack(person))
+        person_docs.append(pack(person))
     for start in range(0, len(person_docs), 10000):
-        storage.people().insert_many(person_docs[start:start + 10000])
+        repo.people.insert_many(person_docs[start:start + 10000])
     for start in range(0, len(achievement_docs), 50000):
-        storage.achievements().insert_many(achievement_docs[start:start + 50000])
+        repo.achievements.insert_many(achievement_docs[start:start + 50000])
     print(f"loaded {people:,} people and {len(achievement_docs):,} achievements in {time.perf_counter() - t0:.1f} s "
           "(bulk inserts, not part of any figure)", flush=True)
 
@@ -112,7 +114,9 @@ def ranked_pages(service, committee: dict, rid: str, ranked: dict) -> None:
     clock("filtered page of 100 (district; walks the whole list)", time.perf_counter() - t0)
 
 
-def weight_change(service, storage, committee: dict, rid: str) -> None:
+def weight_change(service, repo, committee: dict, rid: str) -> None:
+    from services.awards.projections.ranking import rank_round
+
     """A new policy version with other nominee weights, pinned to the round: re-ranked."""
     document = json.loads(json.dumps(service.get_policy(committee)["document"]))
     weights = document["programmes"]["shanghai_craftsman"]["weights"]
@@ -121,7 +125,7 @@ def weight_change(service, storage, committee: dict, rid: str) -> None:
     version = service.put_policy(committee, document)["version"]
     service.set_round_policy(committee, rid, {"policy_version": version, "why": "bench: weights changed"})
     t0 = time.perf_counter()
-    service._rank_round(storage.rounds().find_one({"_id": rid}))
+    rank_round(repo, repo.round(rid))
     clock(f"re-rank the round after a weight change (policy v{version})", time.perf_counter() - t0, 60)
     t0 = time.perf_counter()
     service.list_nominees(committee, rid, {"page": 3, "per_page": 100})
@@ -132,29 +136,32 @@ def main(people: int = 100_000, per_person: int = 5) -> int:
     from nameko.testing.services import worker_factory
 
     from services.awards import service as service_module
-    from services.awards import storage
+    from services.awards.adapters.documents import ALIAS
+    from services.awards.adapters.repository import AwardsRepository
+    from services.awards.projections.ranking import rank_round
     from shared.db import connect_database
 
     rng = random.Random(20240601)
     committee = {"username": "bench-committee", "role": "committee"}
     with database_uri() as uri:
-        db = connect_database(storage.ALIAS, {"MONGODB_URI": uri, "MONGODB_DB_PREFIX": f"bench_{uuid.uuid4().hex[:6]}_"})
-        service = worker_factory(service_module.AwardsService, db=db)
-        storage.ensure_indexes()
-        service_module.seed_policy()
-        load(service_module, storage, people, per_person, rng)
+        db = connect_database(ALIAS, {"MONGODB_URI": uri, "MONGODB_DB_PREFIX": f"bench_{uuid.uuid4().hex[:6]}_"})
+        repo = AwardsRepository(db)
+        service = worker_factory(service_module.AwardsService, repo=repo)
+        repo.ensure_indexes()
+        repo.current_version()
+        load(repo, people, per_person, rng)
 
         # a round of the 上海工匠 programme with 20,000 nominees (inserted in bulk), ranked once
         rnd = service.open_round(committee, {"programme": "shanghai_craftsman", "year": 2024})
         rid = rnd["round_id"]
         now = datetime.now(UTC)
         nominated = rng.sample(range(people), min(20_000, people))
-        storage.nominations().insert_many([
+        repo.nominations.insert_many([
             {"_id": f"{rid}:{person_key(i)}", "round_id": rid, "person_key": person_key(i),
              "programme": "shanghai_craftsman", "year": 2024, "channel": rng.choice(("employer", "association", "self")),
              "status": "eligible", "history": [{"action": "nominate", "by": "bench", "at": now}]} for i in nominated])
         t0 = time.perf_counter()
-        ranked = service._rank_round(storage.rounds().find_one({"_id": rid}))
+        ranked = rank_round(repo, repo.round(rid))
         clock(f"rank a new round: score {people:,} people, {ranked['ranking']['nominees_count']:,} nominees ranked",
               time.perf_counter() - t0, 60)
 
@@ -171,14 +178,14 @@ def main(people: int = 100_000, per_person: int = 5) -> int:
         # three more open rounds (one per programme) and a second competition: the cost grows per open round
         for programme in ("chief_technician", "master_studio", "outstanding_technical_expert"):
             other = service.open_round(committee, {"programme": programme, "year": 2024})
-            service._rank_round(storage.rounds().find_one({"_id": other["round_id"]}))
+            rank_round(repo, repo.round(other["round_id"]))
         event2 = results_event(rng, people, 1400)
         event2["competition"] = {**event2["competition"], "code": "BENCH-NATIONAL-2"}
         t0 = time.perf_counter()
         service.record_results(event2)
         clock("results_published, 1,400 contestants, 4 open rounds", time.perf_counter() - t0, 5)
 
-        weight_change(service, storage, committee, rid)
+        weight_change(service, repo, committee, rid)
     return 0
 
 

@@ -47,15 +47,17 @@ def with_events(update: dict, *entries: dict) -> dict:
 
 
 def relay_document(db, collection: str, doc_id, dispatch: Dispatch) -> int:
-    """Dispatch the events waiting in one document, oldest first, pulling each once the broker took it."""
+    """Dispatch the events waiting in one document, oldest first, then pull those the broker took
+    (one write for all of them: a crash before it sends them again, which consumers ignore)."""
     doc = db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1}) or {}
-    sent = 0
+    sent = []
     for entry in doc.get(OUTBOX_FIELD) or []:
         if not _dispatched(dispatch, entry["name"], entry["event"]):
             break  # keep the order: the rest waits for the relay
-        db[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: {"event_id": entry["event_id"]}}})
-        sent += 1
-    return sent
+        sent.append(entry["event_id"])
+    if sent:
+        db[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: {"event_id": {"$in": sent}}}})
+    return len(sent)
 
 
 def relay_documents(db, collection: str, doc_ids: list, dispatch: Dispatch) -> int:

@@ -19,7 +19,7 @@ from nameko.runners import ServiceRunner
 from nameko.standalone.events import event_dispatcher
 
 from services.__main__ import service_class
-from services.awards import storage as awards_storage
+from services.awards.adapters.documents import AchievementRecord, collection_name
 from shared.events import new_event
 from tests.conftest import Api, free_port, private_vhost, session_db_prefix, user_maker
 from tests.e2e.awards_fixtures import key, results, row
@@ -77,7 +77,7 @@ def test_awards_down_while_results_are_published_processes_each_event_once(test_
         assert sorted(d["_id"] for d in stored) == sorted(codes)
         assert [(len(d["history"]), d["_outbox"]) for d in stored] == [(1, [])] * len(codes)
         assert processed.count_documents(ids) == len(events)
-        achievements = databases["awards"][awards_storage.AchievementRecord._meta["collection"]]
+        achievements = databases["awards"][collection_name(AchievementRecord)]
         assert achievements.count_documents({"competition.code": {"$in": codes}}) == 5 * len(codes)
         honoured = {(a["person_key"], a["competition"]["code"])
                     for a in achievements.find({"competition.code": {"$in": codes}})

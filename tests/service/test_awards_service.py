@@ -1,10 +1,14 @@
 """The awards service through nameko's worker_factory: results, profiles, rounds, decisions."""
+import uuid
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 from nameko.testing.services import worker_factory
+from pymongo import MongoClient, monitoring
 
-from services.awards import storage
+from services.awards.adapters.repository import AwardsRepository
+from services.awards.projections.ranking import rank_round
 from services.awards.service import AwardsService
 from shared.errors import ServiceError
 from shared.events import check_event, new_event
@@ -17,7 +21,7 @@ JUDGE = {"username": "judge", "role": "judge"}
 
 @pytest.fixture
 def service(databases):
-    worker = worker_factory(AwardsService, db=databases["awards"])
+    worker = worker_factory(AwardsService, repo=AwardsRepository(databases["awards"]))
     worker.today = lambda: date.today()
     return worker
 
@@ -168,10 +172,9 @@ def test_approvals_cannot_exceed_the_budget_and_unknown_rounds_are_not_found(ser
     assert service.decide(COMMITTEE, rid, people[1], {"action": "reject", "why": "over budget"})["status"] == "rejected"
 
 
-def _stored_lists(rid):
-    rnd = storage.rounds().find_one({"_id": rid})
-    ranking = rnd["ranking"]
-    lists = {name: storage.read_packed(rid, name, ranking[f"{name}_chunks"]) for name in ("field", "nominees", "excluded")}
+def _stored_lists(repo, rid):
+    ranking = repo.round(rid)["ranking"]
+    lists = repo.read_packed(rid, {name: ranking[f"{name}_chunks"] for name in ("field", "nominees", "excluded")})
     counts = {k: v for k, v in ranking.items() if k.endswith(("_count", "_chunks"))}
     return lists, counts, ranking["cut_line"]
 
@@ -190,9 +193,63 @@ def test_rows_moved_by_events_are_stored_exactly_as_a_full_re_rank_stores_them(s
     publish(service, results("INC" + key()[:8], [row(p, rank) for rank, p in enumerate(people[5:9], 1)],
                              tier="worldskills", year=2022))
     service.save_person(ORGANISER, profile(people[3], union_member=False))  # leaves the field
-    incremental = _stored_lists(rid)
-    service._rank_round(storage.rounds().find_one({"_id": rid}))
-    assert _stored_lists(rid) == incremental
+    incremental = _stored_lists(service.repo, rid)
+    rank_round(service.repo, service.repo.round(rid))
+    assert _stored_lists(service.repo, rid) == incremental
     listing = service.list_nominees(COMMITTEE, rid, {"per_page": 50})
     assert all(item["lines"] for item in listing["items"])
     assert [i["person_key"] for i in listing["not_ranked"]]  # the rejected and the ineligible nominees
+
+
+class CommandLog(monitoring.CommandListener):
+    """Every command the driver sends to the server: one database round trip each."""
+
+    def __init__(self):
+        self.commands: list[tuple[str, str]] = []
+
+    def started(self, event):
+        collection = event.command.get(event.command_name)
+        self.commands.append((event.command_name, collection if isinstance(collection, str) else ""))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@pytest.fixture
+def counted(mongodb_uri, db_prefix):
+    """A worker on a database of its own whose every round trip is logged."""
+    log = CommandLog()
+    client = MongoClient(mongodb_uri, event_listeners=[log], uuidRepresentation="standard")
+    name = f"{db_prefix}awards_trips_{uuid.uuid4().hex[:6]}"
+    worker = worker_factory(AwardsService, repo=AwardsRepository(client[name]))
+    worker.today = lambda: date.today()
+    yield worker, log
+    client.drop_database(name)
+    client.close()
+
+
+def test_one_results_event_takes_a_fixed_number_of_round_trips(counted):
+    worker, log = counted
+    people = [key() for _ in range(30)]
+    for index, person in enumerate(people[:10]):
+        worker.save_person(ORGANISER, profile(person, patents=index))
+    rid = worker.open_round(COMMITTEE, {"programme": "shanghai_craftsman", "year": 2024})["round_id"]
+    for person in people[:3]:
+        worker.nominate(ORGANISER, rid, {"person_key": person, "channel": "employer"})
+    publish(worker, results("RT" + key()[:8], [row(p, rank) for rank, p in enumerate(people[10:20], 1)]))
+    log.commands.clear()
+    event = publish(worker, results("RT" + key()[:8], [row(p, rank) for rank, p in enumerate(people, 1)]))
+    trips = list(log.commands)
+    honoured = len(emitted(worker, "honour_granted"))
+    print(f"one results_published of {len(people)} contestants, 1 open round, {honoured} honour_granted sent in all: "
+          f"{len(trips)} round trips: {Counter(trips)}")
+    assert worker.person_record(COMMITTEE, people[0])["achievements"][0]["source"]["event_id"] == event["event_id"]
+    assert honoured >= 20
+    # inbox check and record (2), policy (1), competition read and accept (2), its outbox read and one pull
+    # for every honour event (2), achievements and people read and written (3); per open round: its
+    # nominees, candidates, ranking read and write, the round's summary (5), and the open rounds (1)
+    assert Counter(trips)[("update", "competitions")] == 2
+    assert len(trips) <= 16

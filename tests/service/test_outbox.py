@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.awards import storage as awards_storage
+from services.awards.adapters.repository import AwardsRepository
 from services.awards.service import AwardsService
 from services.scoring.service import ScoringService
 from services.scoring.storage import COMPETITIONS
@@ -137,19 +137,17 @@ def test_the_relay_query_is_indexed(make_worker, databases):
     assert any(spec["key"] == [(f"{OUTBOX_FIELD}.at", 1)] for spec in indexes.values())
 
 
-def test_awards_killed_right_after_accepting_results_still_grants_each_honour_once(databases, monkeypatch):
+def test_awards_killed_right_after_accepting_results_still_grants_each_honour_once(databases):
     granted_to, other = key(), key()
     event = new_event("results_published", results("N1" + key()[:8], [row(granted_to, 1), row(other, 30)]))
-    accepted = awards_storage.competitions
-    monkeypatch.setattr(awards_storage, "competitions",
-                        lambda: DyingCollection(accepted(), "replace_one", lambda document: True))
-    dying = worker_factory(AwardsService, db=databases["awards"])
+    dying_repo = AwardsRepository(databases["awards"])
+    dying_repo.competitions = DyingCollection(dying_repo.competitions, "replace_one", lambda document: True)
+    dying = worker_factory(AwardsService, repo=dying_repo)
     with pytest.raises(ProcessDied):
         dying.on_results_published(event)
     assert dispatched(dying, "honour_granted") == []
-    monkeypatch.setattr(awards_storage, "competitions", accepted)
 
-    again = worker_factory(AwardsService, db=databases["awards"])
+    again = worker_factory(AwardsService, repo=AwardsRepository(databases["awards"]))
     again.outbox_grace_seconds = 0
     again.on_results_published(event)  # the broker redelivers the event it never saw acknowledged
     again.flush_outbox()

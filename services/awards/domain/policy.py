@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from shared.validation import StrictValidator
+from shared.validation import load_schema, validator
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 DEFAULT_POLICY_PATH = POLICY_DIR / "default.yaml"
@@ -53,15 +52,8 @@ class PolicyError(ValueError):
         super().__init__(f"invalid honours policy: {summary}")
 
 
-@lru_cache(maxsize=1)
 def policy_schema() -> dict[str, Any]:
-    with SCHEMA_PATH.open(encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return StrictValidator(policy_schema())  # integer fields take integers, not 5.0
+    return load_schema(SCHEMA_PATH)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +79,7 @@ def _pointer(parts: Iterable[Any]) -> str:
 
 def _schema_problems(document: Any) -> list[PolicyProblem]:
     found: list[PolicyProblem] = []
-    for error in _validator().iter_errors(document):
+    for error in validator(str(SCHEMA_PATH)).iter_errors(document):  # the project's one validator
         found.extend(_explain(error))
     return sorted(set(found))
 

@@ -5,7 +5,8 @@ One entry point for the programme side of the domain; the work is split by conce
 - :mod:`.candidates`  — ``CandidateRecord`` and its parts, ``Reason``
 - :mod:`.eligibility` — ``check_eligibility``
 - :mod:`.scoring`     — ``score_candidate``, ``Score``/``ScoreLine``, fingerprints, ``score_delta``
-- :mod:`.ranking`     — ``rank_nominees``, ``draw_cut_line``
+- :mod:`.ranking`     — ``rank_nominees`` (order and tie-breaks)
+- :mod:`.cut_line`    — ``draw_cut_line``
 
 Which programmes exist, their checks, weights, quotas and budgets are policy data.
 """
@@ -23,9 +24,10 @@ from .candidates import (
     achievement_from_result,
     as_record,
 )
+from .cut_line import CutLine, CutLineEntry, draw_cut_line
 from .eligibility import check_eligibility
 from .policy import Policy, as_policy
-from .ranking import CutLine, CutLineEntry, RankedNominee, draw_cut_line, rank_nominees
+from .ranking import RankedNominee, rank_nominees
 from .scoring import (
     Score,
     ScoreDelta,

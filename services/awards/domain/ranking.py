@@ -8,13 +8,15 @@ round is opened and recorded with it, and per nominee the lot is the first 16 he
 distinct; whenever two nominees share a total, each carries a ``tie_break`` sentence saying which
 criterion separated them from their tied neighbours, or that the lot did.
 
-This module is the one place the order and its explanation live: the service's compact ranked
-rows (``services.awards.ranking_model``) call :func:`order_key` and :func:`explain_tie`.
+This module is the one place the order and its explanation live, over ranked rows (plain dicts
+with named fields, see :data:`ROW_FIELDS`): the service's stored ranking (``projections.ranking``)
+and :func:`rank_nominees` both order and explain with :func:`ordered` and :func:`tie_break`.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -165,6 +167,87 @@ def explain_tie(criteria: Sequence[Criterion], total: str, tied_with: str, this:
 
 
 # ---------------------------------------------------------------------------------------------
+# ranked rows
+
+#: The fields of a ranked row (one per person of a round; the stored ranking keeps them as they are).
+ROW_FIELDS = {
+    "person_key": "the person", "name": "their name", "masked_id": "masked ID number",
+    "employer": "employer", "industry": "industry", "district": "district", "skills": "skills on record",
+    "total": "total score as text, 2 places", "score": "the total as a number (the sort key)",
+    "best": "best achievement points", "latest_year": "latest scoring result year, or None",
+    "tie_evidence": "value per tie-break criterion", "lot": "the round's lot of the person",
+    "eligible": "eligible for the programme", "reason_codes": "why not eligible",
+    "channel": "nomination channel, None when not nominated", "status": "nominee status, or None",
+    "position": "1..n in the list", "tied": "how many in the list share the total",
+}
+OUT_OF_RUNNING = ("ineligible", "rejected")
+
+
+def row_order(row: dict) -> tuple:
+    return order_key(row["score"], row.get("tie_evidence") or (), row.get("lot") or "", row["person_key"])
+
+
+def ordered(rows: Iterable[dict]) -> list[dict]:
+    """Sort rows, number them 1..n and count how many share each total."""
+    result = sorted(rows, key=row_order)
+    numbered(result)
+    return result
+
+
+def numbered(rows: list[dict], chunk_size: int | None = None) -> set[int]:
+    """Number rows already in order 1..n and count how many share each total.
+
+    Returns the chunks of ``chunk_size`` positions holding a row whose position or tie count
+    changed, or a row that had none (new): with the rows removed from the end, every chunk whose
+    stored text can differ.
+    """
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["total"]] = counts.get(row["total"], 0) + 1
+    touched: set[int] = set()
+    for index, row in enumerate(rows):
+        position, tied = index + 1, counts[row["total"]]
+        if row.get("position") != position or row.get("tied") != tied:
+            row["position"], row["tied"] = position, tied
+            if chunk_size:
+                touched.add(index // chunk_size)
+    return touched
+
+
+def merged(rows: list[dict], changed: Mapping[str, dict | None]) -> list[dict]:
+    """``rows`` (in order) with the rows of the keys in ``changed`` taken out and their new rows
+    (None: none) put in place: the same list ``ordered`` gives for the whole, without sorting it.
+
+    The order is total (the person key decides last), so inserting each new row by bisection
+    gives exactly the position a full sort would.
+    """
+    result = [row for row in rows if row["person_key"] not in changed]
+    for row in sorted((r for r in changed.values() if r is not None), key=row_order):
+        bisect.insort(result, row, key=row_order)
+    return result
+
+
+def _side(row: dict) -> TieSide:
+    return TieSide(row["person_key"], row.get("name") or "", row.get("tie_evidence") or (), row.get("lot") or "")
+
+
+def tie_break(criteria: Sequence[Criterion], row: dict, before: dict | None, after: dict | None,
+              tied_with: str | None = None) -> str | None:
+    """Why ``row`` sits where it does among rows with the same total (None when no tie); ``before``
+    and ``after`` are its neighbours in the list, ``tied_with`` names the others (default: how many)."""
+    if row.get("tied", 1) <= 1:
+        return None
+    return explain_tie(criteria, row["total"], tied_with or f"{row['tied'] - 1} other(s)", _side(row),
+                       _side(before) if before is not None and before["total"] == row["total"] else None,
+                       _side(after) if after is not None and after["total"] == row["total"] else None)
+
+
+def in_running(row: dict) -> bool:
+    """A nominee still in the running: nominated, and not ruled out (ineligible or rejected)."""
+    return row.get("channel") is not None and row.get("status") not in OUT_OF_RUNNING
+
+
+# ---------------------------------------------------------------------------------------------
 # ranking explained scores
 
 
@@ -193,193 +276,22 @@ class RankedNominee:
 
 def rank_nominees(scored: Iterable[tuple[CandidateRecord, Score]], policy: Policy | Mapping[str, Any],
                   lot_seed: str, statuses: Mapping[str, str] | None = None) -> list[RankedNominee]:
-    """Rank (record, score) pairs by :func:`order_key`; ties on total are explained."""
+    """Rank (record, score) pairs as ranked rows are ranked; ties on total are explained, naming the others."""
     criteria = tie_breaks(policy)
-    sides = []
-    for record, score in scored:
-        evidence = tie_evidence(policy, record.achievements, score.round_year)
-        sides.append((record, score, TieSide(record.person_key, record.name, evidence,
-                                             draw_lot(lot_seed, record.person_key))))
-    sides.sort(key=lambda e: order_key(e[1].total, e[2].evidence, e[2].lot, e[2].person_key))
-    sharing: dict[Decimal, list[str]] = {}
-    for _, score, side in sides:
-        sharing.setdefault(score.total, []).append(side.label)
+    pairs = {record.person_key: (record, score) for record, score in scored}
+    rows = ordered({"person_key": key, "name": record.name, "total": str(score.total), "score": score.total,
+                    "tie_evidence": tie_evidence(policy, record.achievements, score.round_year),
+                    "lot": draw_lot(lot_seed, key)} for key, (record, score) in pairs.items())
+    sharing: dict[str, list[str]] = {}
+    for row in rows:
+        sharing.setdefault(row["total"], []).append(_side(row).label)
     ranked = []
-    for index, (record, score, side) in enumerate(sides):
-        text = None
-        tied = [label for label in sharing[score.total] if label != side.label]
-        if tied:
-            before = sides[index - 1][2] if index and sides[index - 1][1].total == score.total else None
-            after = sides[index + 1][2] if index + 1 < len(sides) and sides[index + 1][1].total == score.total else None
-            text = explain_tie(criteria, str(score.total), ", ".join(tied), side, before, after)
-        ranked.append(RankedNominee(index + 1, record, score, text, side.lot,
-                                    (statuses or {}).get(record.person_key)))
+    for index, row in enumerate(rows):
+        label = _side(row).label
+        tied_with = ", ".join(other for other in sharing[row["total"]] if other != label)
+        text = tie_break(criteria, row, rows[index - 1] if index else None,
+                         rows[index + 1] if index + 1 < len(rows) else None, tied_with)
+        record, score = pairs[row["person_key"]]
+        ranked.append(RankedNominee(row["position"], record, score, text, row["lot"],
+                                    (statuses or {}).get(row["person_key"])))
     return ranked
-
-
-# ---------------------------------------------------------------------------------------------
-# cut line
-
-APPROVED = "approved"
-LIMIT_WORDS = {"quota": "quota", "budget": "budget", "quota_and_budget": "quota and the budget"}
-
-
-@dataclass(frozen=True)
-class CutLineEntry:
-    position: int
-    person_key: str
-    inside: bool
-    note: str
-
-
-@dataclass(frozen=True)
-class CutLine:
-    """The ranked list split at the round's capacity, min(quota, budget // amount per person).
-
-    Funding granted in this round is part of it: approved nominees keep their rank and are inside,
-    and they use up the quota and the budget first; the places left go to the best-ranked nominees
-    not yet approved. ``cut_after`` is the position of the last of those inside (0 when none is):
-    a nominee is inside when approved or at a position up to ``cut_after`` (:func:`inside_cut_line`).
-    ``limited_by`` is the constraint that sets the capacity: 'quota', 'budget', 'quota_and_budget'
-    (equal), or None when neither limits. ``why`` explains it in a sentence.
-    """
-
-    capacity: int | None
-    cut_after: int
-    limited_by: str | None
-    why: str
-    entries: tuple[CutLineEntry, ...]
-    funds_committed_yuan: int
-    budget_left_yuan: int | None
-    approved: int = 0
-    approved_yuan: int = 0
-    places_left: int | None = None
-
-    @property
-    def inside(self) -> tuple[str, ...]:
-        return tuple(e.person_key for e in self.entries if e.inside)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"capacity": self.capacity, "cut_after": self.cut_after, "limited_by": self.limited_by,
-                "why": self.why, "funds_committed_yuan": self.funds_committed_yuan,
-                "budget_left_yuan": self.budget_left_yuan, "approved": self.approved,
-                "approved_yuan": self.approved_yuan, "places_left": self.places_left,
-                "entries": [e.__dict__.copy() for e in self.entries]}
-
-
-def inside_cut_line(position: int | None, status: str | None, cut_after: int | None) -> bool:
-    """Whether a ranked nominee is inside the cut line ``cut_after`` (see :class:`CutLine`)."""
-    if cut_after is None or position is None:
-        return False
-    return status == APPROVED or position <= cut_after
-
-
-@dataclass(frozen=True)
-class Approvals:
-    """What the round has approved so far: the count and sum it keeps (the quota and budget
-    guards read the same figures) and who, to mark them inside."""
-
-    count: int = 0
-    sum_yuan: int = 0
-    person_keys: Collection[str] = ()
-
-
-def draw_cut_line(
-    ranked: Sequence[RankedNominee],
-    quota: int | None,
-    budget_yuan: int | None,
-    amount_per_person_yuan: int | None,
-    approvals: Approvals | None = None,
-) -> CutLine:
-    """Mark each ranked nominee inside or outside the quota and the budget, approvals first."""
-    _check_non_negative(quota=quota, budget_yuan=budget_yuan, amount_per_person_yuan=amount_per_person_yuan)
-    approvals = approvals or Approvals()
-    approved = set(approvals.person_keys)
-    amount = amount_per_person_yuan or 0
-    by_budget = budget_yuan // amount if budget_yuan is not None and amount else None
-    capacity, limited_by = _capacity(quota, by_budget)
-    left = _places_left(quota, budget_yuan, amount, approvals)
-    undecided = [n for n in ranked if n.person_key not in approved]
-    filled = len(undecided) if left is None else min(left, len(undecided))
-    cut_after = undecided[filled - 1].position if filled else 0
-    entries = tuple(_entry(n, n.person_key in approved, cut_after, limited_by) for n in ranked)
-    committed = approvals.sum_yuan + filled * amount
-    return CutLine(
-        capacity=capacity, cut_after=cut_after, limited_by=limited_by,
-        why=_why(undecided, capacity, filled, limited_by, quota, budget_yuan, amount, by_budget, approvals, left),
-        entries=entries, funds_committed_yuan=committed,
-        budget_left_yuan=None if budget_yuan is None else budget_yuan - committed,
-        approved=approvals.count, approved_yuan=approvals.sum_yuan, places_left=left,
-    )
-
-
-def _check_non_negative(**values: int | None) -> None:
-    for name, value in values.items():
-        if value is not None and value < 0:
-            raise ValueError(f"{name} must not be negative")
-
-
-def _capacity(quota: int | None, by_budget: int | None) -> tuple[int | None, str | None]:
-    if quota is None and by_budget is None:
-        return None, None
-    if by_budget is None:
-        return quota, "quota"
-    if quota is None:
-        return by_budget, "budget"
-    if quota == by_budget:
-        return quota, "quota_and_budget"
-    return (quota, "quota") if quota < by_budget else (by_budget, "budget")
-
-
-def _places_left(quota: int | None, budget: int | None, amount: int, approvals: Approvals) -> int | None:
-    """Places the quota and the budget leave after the approvals (None: unlimited)."""
-    limits = []
-    if quota is not None:
-        limits.append(quota - approvals.count)
-    if budget is not None and amount:
-        limits.append((budget - approvals.sum_yuan) // amount)
-    return max(0, min(limits)) if limits else None
-
-
-def _entry(nominee: RankedNominee, approved: bool, cut_after: int, limited_by: str | None) -> CutLineEntry:
-    if approved:
-        return CutLineEntry(nominee.position, nominee.person_key, True, "approved in this round")
-    if nominee.position <= cut_after:
-        return CutLineEntry(nominee.position, nominee.person_key, True, "inside the cut line")
-    return CutLineEntry(nominee.position, nominee.person_key, False,
-                        f"below the cut line set by the {LIMIT_WORDS.get(limited_by or '', 'approvals')}")
-
-
-def _why(undecided: Sequence[RankedNominee], capacity: int | None, filled: int, limited_by: str | None,
-         quota: int | None, budget: int | None, amount: int, by_budget: int | None, approvals: Approvals,
-         left: int | None) -> str:
-    done = (f" {approvals.count} approved in this round (¥{approvals.sum_yuan:,}); {left} place(s) left."
-            if approvals.count and left is not None else
-            f" {approvals.count} approved in this round (¥{approvals.sum_yuan:,})." if approvals.count else "")
-    if capacity is None:
-        return f"No quota and no budget limit: all {len(undecided) + approvals.count} nominees are inside." + done
-    limits = []
-    if quota is not None:
-        limits.append(f"quota {quota}")
-    if by_budget is not None:
-        limits.append(f"budget ¥{budget:,} ÷ ¥{amount:,} per person = {by_budget}")
-    elif budget is not None:
-        limits.append(f"budget ¥{budget:,} (no amount per person, so the budget does not limit)")
-    text = f"Capacity {capacity} ({'; '.join(limits)}), set by the {LIMIT_WORDS[limited_by]}." + done
-    if filled == len(undecided):
-        return text + (f" All {len(undecided)} nominees not yet approved fit." if approvals.count
-                       else f" All {len(undecided)} nominees fit.")
-    last = undecided[filled - 1].position if filled else 0
-    text += (f" Cut after position {last}; {len(undecided) - filled} nominee(s) below the line."
-             if filled else f" No place left: {len(undecided)} nominee(s) below the line.")
-    return text + _tie_at_cut(undecided, filled)
-
-
-def _tie_at_cut(undecided: Sequence[RankedNominee], filled: int) -> str:
-    if filled == 0:
-        return ""
-    last_in, first_out = undecided[filled - 1], undecided[filled]
-    if last_in.total != first_out.total:
-        return ""
-    return (f" Positions {last_in.position} and {first_out.position} are tied on total {last_in.total}; "
-            f"the tie-break decided: {last_in.tie_break}.")

@@ -6,7 +6,8 @@ import pytest
 
 from services.awards.domain.policy import Policy
 from services.awards.domain.programmes import CandidateRecord, Score, ScoreLine, draw_cut_line, rank_nominees
-from services.awards.domain.ranking import Approvals, draw_lot, inside_cut_line, tie_breaks
+from services.awards.domain.cut_line import Approvals, inside_cut_line
+from services.awards.domain.ranking import draw_lot, tie_breaks
 
 SEED = "seed-of-the-round"
 

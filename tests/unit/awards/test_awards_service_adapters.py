@@ -1,8 +1,10 @@
-"""The service's adapters: compact ranking rows follow the domain's order; profile sheets and cells."""
+"""Ranked rows (the stored ranking) follow the domain's order; profile sheets and cells."""
 import random
 
-from services.awards import profiles
-from services.awards import ranking_model as rm
+from services.awards.adapters.profile_files import parse_profiles
+from services.awards.domain import ranking as rm
+from services.awards.domain.cut_line import cut_line_of_rows
+from services.awards.domain.profiles import clean_field
 from services.awards.domain.candidates import as_record
 from services.awards.domain.programmes import rank_nominees, score_candidate
 from services.awards.domain.ranking import draw_lot, tie_breaks, tie_evidence
@@ -19,11 +21,11 @@ def test_compact_rows_rank_exactly_like_the_domain(policy):
                   "achievements": [achievement("municipal_class_1", rng.randint(2015, 2023), rng.randint(1, 4))]}
         score = score_candidate(policy, "shanghai_craftsman", record, 2024)
         pairs.append((as_record(record), score))
-        rows.append({"k": record["person_key"], "n": str(i), "t": str(score.total), "s": float(score.total),
-                     "tb": list(tie_evidence(policy, record["achievements"], 2024)), "lot": draw_lot("s", record["person_key"])})
+        rows.append({"person_key": record["person_key"], "name": str(i), "total": str(score.total), "score": float(score.total),
+                     "tie_evidence": list(tie_evidence(policy, record["achievements"], 2024)), "lot": draw_lot("s", record["person_key"])})
     ranked = rank_nominees(pairs, policy, "s")
     ordered = rm.ordered(rows)
-    assert [r["k"] for r in ordered] == [n.person_key for n in ranked]
+    assert [r["person_key"] for r in ordered] == [n.person_key for n in ranked]
     criteria = tie_breaks(policy)
     texts = [rm.tie_break(criteria, row, ordered[i - 1] if i else None, ordered[i + 1] if i + 1 < len(ordered) else None)
              for i, row in enumerate(ordered)]
@@ -34,47 +36,47 @@ def test_compact_rows_rank_exactly_like_the_domain(policy):
 
 
 def test_cut_line_uses_the_smaller_of_quota_and_budget(policy):
-    rows = rm.ordered([{"k": f"{i:064x}", "t": f"{100 - i}.00", "s": 100.0 - i} for i in range(10)])
-    line = rm.cut_line(tie_breaks(policy), rows, quota=5, budget_yuan=150000, amount=50000)
+    rows = rm.ordered([{"person_key": f"{i:064x}", "total": f"{100 - i}.00", "score": 100.0 - i} for i in range(10)])
+    line = cut_line_of_rows(tie_breaks(policy), rows, quota=5, budget_yuan=150000, amount=50000)
     assert line["capacity"] == 3 and line["cut_after"] == 3 and line["limited_by"] == "budget"
 
 
 def test_cut_line_counts_the_rounds_approvals(policy):
-    rows = rm.ordered([{"k": f"{i:064x}", "t": f"{100 - i}.00", "s": 100.0 - i, "st": "approved" if i < 5 else "publicised"}
+    rows = rm.ordered([{"person_key": f"{i:064x}", "total": f"{100 - i}.00", "score": 100.0 - i, "status": "approved" if i < 5 else "publicised"}
                        for i in range(6)])
-    line = rm.cut_line(tie_breaks(policy), rows, quota=5, budget_yuan=250000, amount=50000,
+    line = cut_line_of_rows(tie_breaks(policy), rows, quota=5, budget_yuan=250000, amount=50000,
                        approved_count=5, approved_sum_yuan=250000)
     assert (line["funds_committed_yuan"], line["budget_left_yuan"], line["cut_after"]) == (250000, 0, 0)
 
 
 def test_profile_cells(policy):
-    assert profiles.clean_field("current_level", "技师", policy) == 2
-    assert profiles.clean_field("current_level", "一级/高级技师", policy) == 1
-    assert profiles.clean_field("union_member", "是", policy) is True
-    titles = profiles.clean_field("titles", "全国技术能手 2019；自定称号", policy)
+    assert clean_field("current_level", "技师", policy) == 2
+    assert clean_field("current_level", "一级/高级技师", policy) == 1
+    assert clean_field("union_member", "是", policy) is True
+    titles = clean_field("titles", "全国技术能手 2019；自定称号", policy)
     assert titles == [{"code": "national_technical_expert", "name_zh": "全国技术能手", "year": 2019},
                       {"code": None, "name_zh": "自定称号", "year": None}]
-    awards = profiles.clean_field("innovation_awards", "职工创新成果奖 2021 市级、小发明 2019", policy)
+    awards = clean_field("innovation_awards", "职工创新成果奖 2021 市级、小发明 2019", policy)
     assert awards == [{"name": "职工创新成果奖", "year": 2021, "level": "municipal"},
                       {"name": "小发明", "year": 2019, "level": None}]
 
 
 def test_a_sheet_with_unknown_columns_or_no_person_key_is_refused(policy):
-    rows, problems = profiles.parse_profiles("姓名,血型\n张三,A\n".encode(), "x.csv", policy)
+    rows, problems = parse_profiles("姓名,血型\n张三,A\n".encode(), "x.csv", policy)
     assert rows == []
     assert {p["problem"] for p in problems} >= {"unknown column"}
     assert any("person key" in p["problem"] for p in problems)
-    rows, problems = profiles.parse_profiles(b"", "x.csv", policy)
+    rows, problems = parse_profiles(b"", "x.csv", policy)
     assert problems[0]["problem"] == "the file is empty"
     key = "a" * 64
-    rows, problems = profiles.parse_profiles(f"人员标识,姓名\n{key},甲\n{key},乙\n".encode(), "x.csv", policy)
+    rows, problems = parse_profiles(f"人员标识,姓名\n{key},甲\n{key},乙\n".encode(), "x.csv", policy)
     assert problems == [{"path": "/rows/3/人员标识", "row": 3, "column": "人员标识", "problem": "the same person as row 2"}]
 
 
 def _row(rng, i: int) -> dict:
     total = rng.choice((10, 20, 25, 30, 31, 40)) + rng.choice((0, 0, 0.5))
-    return {"k": f"{i:064x}", "n": f"n{i}", "t": f"{total:.2f}", "s": float(total), "b": float(rng.choice((0, 5, 10))),
-            "y": rng.choice((None, 2019, 2020, 2023)), "ok": True}
+    return {"person_key": f"{i:064x}", "name": f"n{i}", "total": f"{total:.2f}", "score": float(total), "best": float(rng.choice((0, 5, 10))),
+            "latest_year": rng.choice((None, 2019, 2020, 2023)), "eligible": True}
 
 
 def test_an_incremental_merge_gives_the_order_and_stored_text_of_a_full_sort():
@@ -93,7 +95,7 @@ def test_an_incremental_merge_gives_the_order_and_stored_text_of_a_full_sort():
             k = f"{i:064x}"
             changed[k] = None if rng.random() < 0.25 else _row(rng, i)  # None: leaves the list
         if trial % 10 == 0 and old:  # the last ones leave: only the end of the list changes
-            changed = {old[-1]["k"]: None}
+            changed = {old[-1]["person_key"]: None}
         after = {k: r for k, r in rows.items() if k not in changed} | {k: r for k, r in changed.items() if r}
         full = rm.ordered([dict(r) for r in after.values()])
         decoded = [r for text in old_packed for r in json.loads(text)]
@@ -109,9 +111,9 @@ def test_an_incremental_merge_gives_the_order_and_stored_text_of_a_full_sort():
 
 
 def test_numbered_leaves_the_order_and_counts_ties():
-    rows = [{"k": "a", "t": "2.00"}, {"k": "b", "t": "1.00"}, {"k": "c", "t": "1.00"}]
+    rows = [{"person_key": "a", "total": "2.00"}, {"person_key": "b", "total": "1.00"}, {"person_key": "c", "total": "1.00"}]
     assert rm.numbered(rows, 2) == {0, 1}
-    assert [(r["p"], r["tc"]) for r in rows] == [(1, 1), (2, 2), (3, 2)]
+    assert [(r["position"], r["tied"]) for r in rows] == [(1, 1), (2, 2), (3, 2)]
     assert rm.numbered(rows, 2) == set()  # nothing moved
 
 

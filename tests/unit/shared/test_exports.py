@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from services.awards import exports as awards_exports
+from services.awards.adapters import exports as awards_exports
 from services.scoring import export as scoring_export
 from shared.exports import csv_text, is_formula_like, put_text, sheet_title, to_csv, to_xlsx
 

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from services.awards.domain.policy import load_default_policy
-from services.awards.profiles import parse_profiles
+from services.awards.adapters.profile_files import parse_profiles
 from services.registration.adapters.roster_file import parse_roster
 from services.scoring.domain.cis_import import parse_cis_xlsx
 from shared.errors import ServiceError

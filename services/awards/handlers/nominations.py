@@ -1,0 +1,155 @@
+"""Nominations and the committee's decisions on them.
+
+A nomination and its eligibility check are one insert, with its ``nomination_decided`` event in the
+same document (``_outbox``); each later decision moves the nomination's status with its event in one
+conditional update (nothing is written when the nominee changed meanwhile). An approval first claims
+its place in the round's counters, which the quota and budget guards read, then becomes part of the
+person's record (funding year or title).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.awards.adapters.documents import Nomination, collection_name
+from services.awards.domain import workflow
+from services.awards.domain.candidates import as_of_round
+from services.awards.domain.eligibility import check_eligibility
+from services.awards.domain.people import (
+    funded_before,
+    pack,
+    ranked_projection,
+    stored_scoring_input,
+    with_approval,
+)
+from services.awards.domain.policy import Policy
+from services.awards.handlers import Worker
+from services.awards.projections.ranking import candidate, merge_rows, rescore
+from services.awards.views.rounds import nominee_view
+from shared.errors import ServiceError, not_found
+from shared.events import iso_utc, utc_now
+from shared.outbox import OUTBOX_FIELD, pending_event, relay_document
+
+NOMINATIONS = collection_name(Nomination)
+WORKFLOW_CODES = {"ILLEGAL_TRANSITION": "INVALID_STATE", "UNKNOWN_STATUS": "INVALID_STATE",
+                  "UNKNOWN_ACTION": "VALIDATION_FAILED", "REASON_REQUIRED": "VALIDATION_FAILED",
+                  "NOTICE_REQUIRED": "VALIDATION_FAILED", "ELIGIBILITY_NOT_CHECKED": "VALIDATION_FAILED"}
+
+
+def decision_event(rnd: dict, nomination: dict, step: dict, person: dict | None) -> dict:
+    """The ``nomination_decided`` payload of ``step``."""
+    return {"round_id": rnd["_id"], "programme": rnd["programme"], "year": rnd["year"],
+            "person_key": nomination["person_key"], "masked_id": (person or {}).get("masked_id"),
+            "action": step["action"], "from_status": step["from"], "status": step["to"],
+            "decided_by": step["by"], "decided_at": iso_utc(step["at"]), "why": step.get("why"),
+            "amount_yuan": step.get("amount_yuan"), "notice_start": step.get("notice_start"),
+            "notice_days": step.get("notice_days")}
+
+
+def _eligibility_why(rnd: dict, policy: Policy, reasons: list[dict]) -> str:
+    return ("; ".join(f"{r['code']}: {r['message']}" for r in reasons) if reasons
+            else f"meets every condition of {rnd['programme']} (policy v{policy.version})")
+
+
+def nominate(worker: Worker, actor: dict, round_id: str, body: dict) -> dict:
+    repo = worker.repo
+    rnd = repo.round(round_id)
+    if rnd["status"] != "open":
+        raise ServiceError("INVALID_STATE", f"round '{round_id}' is {rnd['status']}; nominations are closed")
+    key = body["person_key"]
+    person = repo.person(key, ranked_projection())
+    if person is None:
+        raise ServiceError("NOT_FOUND", f"person '{key}' has no record yet; create the profile first",
+                           [{"path": "/person_key", "problem": "unknown person"}])
+    policy = repo.policy_at(rnd["policy_version"])
+    now = utc_now()
+    nominator = f" ({body['nominator']})" if body.get("nominator") else ""
+    nomination = {"_id": f"{round_id}:{key}", "round_id": round_id, "person_key": key,
+                  "programme": rnd["programme"], "year": rnd["year"], "channel": body["channel"],
+                  "nominator": body.get("nominator"), "statement": body.get("statement"),
+                  "nominated_by": actor["username"], "nominated_at": now, "status": "nominated",
+                  "history": [{"action": "nominate", "from": None, "to": "nominated", "by": actor["username"],
+                               "at": now, "why": f"nominated by {body['channel']}{nominator}"}]}
+    reasons = candidate(rnd, policy, person, nomination)[0]["reasons"]
+    status = workflow.decide("nominated", "check_eligibility",
+                             workflow.decision_context(policy, eligibility_reasons=reasons))
+    step = {"action": "check_eligibility", "from": "nominated", "to": str(status), "by": "awards-service",
+            "at": utc_now(), "why": _eligibility_why(rnd, policy, reasons), "reasons": reasons}
+    nomination |= {"status": str(status), "history": nomination["history"] + [step],
+                   OUTBOX_FIELD: [pending_event("nomination_decided", decision_event(rnd, nomination, step, person))]}
+    if not repo.insert_nomination(nomination):
+        raise ServiceError("DUPLICATE", f"person '{key}' is already nominated in round '{round_id}'",
+                           [{"path": "/person_key", "problem": "already nominated"}])
+    relay_document(worker.db, NOMINATIONS, nomination["_id"], worker.dispatch)
+    doc, row = candidate(rnd, policy, person, nomination)
+    repo.put_candidates([doc])
+    if (rnd.get("ranking") or {}).get("state") != "stale":
+        merge_rows(repo, rnd, {key: row})
+    return nominee_view(nomination, doc)
+
+
+def _approval_values(worker: Worker, rnd: dict, nomination: dict, person: dict) -> dict[str, Any]:
+    """What the approval guards read: notice, quota, budget (this person's own claim left out), funding."""
+    claimed = nomination["person_key"] in (rnd.get("approved_keys") or [])
+    amount = rnd.get("amount_per_person_yuan") or 0
+    earlier = worker.repo.earlier_approval(nomination["person_key"], rnd["programme"], nomination["_id"])
+    return {"notice_start": date.fromisoformat(nomination["notice_start"]) if nomination.get("notice_start") else None,
+            "notice_days": nomination.get("notice_days"), "quota": rnd.get("quota"),
+            "budget_yuan": rnd.get("budget_yuan"), "amount_yuan": amount,
+            "approved_count": rnd.get("approved_count", 0) - claimed,
+            "approved_sum_yuan": rnd.get("approved_sum_yuan", 0) - (amount if claimed else 0),
+            "funded_before_year": funded_before(rnd, person) or (earlier["year"] if earlier else None)}
+
+
+def _next_step(worker: Worker, rnd: dict, nomination: dict, person: dict, body: dict, policy: Policy) -> dict:
+    """The step ``body`` takes from the nomination's status (refused with the workflow's reason)."""
+    action = body["action"]
+    values: dict[str, Any] = {"today": worker.today(), "reason": body.get("why")}
+    step: dict[str, Any] = {"action": action, "from": nomination["status"], "by": None, "why": body.get("why")}
+    if action == "check_eligibility":
+        record = as_of_round(stored_scoring_input(person), rnd["_id"])
+        reasons = [r.to_dict() for r in check_eligibility(policy, rnd["programme"], record, rnd["year"])]
+        values["eligibility_reasons"] = step["reasons"] = reasons
+        step["why"] = step["why"] or _eligibility_why(rnd, policy, reasons)
+    if action == "publicise":
+        if not body.get("notice_start"):
+            raise ServiceError("VALIDATION_FAILED", "publicising needs notice_start (and notice_days)",
+                               [{"path": "/notice_start", "problem": "is required to publicise"}])
+        values |= {"notice_start": date.fromisoformat(body["notice_start"]), "notice_days": body.get("notice_days")}
+        step |= {"notice_start": body["notice_start"], "notice_days": body.get("notice_days") or policy.notice_days_min}
+    if action == "approve":
+        values |= _approval_values(worker, rnd, nomination, person)
+        step["amount_yuan"] = values["amount_yuan"]
+    try:
+        step["to"] = str(workflow.decide(nomination["status"], action, workflow.decision_context(policy, **values)))
+    except workflow.WorkflowError as error:
+        raise ServiceError(WORKFLOW_CODES.get(error.code, "RULE_VIOLATION"), error.message,
+                           [{"path": "/action", "problem": error.message, "code": error.code}]) from None
+    return step
+
+
+def decide(worker: Worker, actor: dict, round_id: str, person_key: str, body: dict) -> dict:
+    repo = worker.repo
+    rnd = repo.round(round_id)
+    nomination = repo.nomination(f"{round_id}:{person_key}")
+    if nomination is None:
+        raise not_found("nominee", person_key)
+    policy = repo.policy_at(rnd["policy_version"])
+    person = repo.person(person_key) or {}
+    step = _next_step(worker, rnd, nomination, person, body, policy) | {"by": actor["username"], "at": utc_now()}
+    changes = {"status": step["to"]} | {k: step[k] for k in ("notice_start", "notice_days") if k in step}
+    amount = step.get("amount_yuan") or 0
+    if body["action"] == "approve" and not repo.claim_approval(rnd, person_key, amount):
+        raise ServiceError("CONFLICT", "another approval in this round happened meanwhile; try again")
+    moved = worker._update_with_event(NOMINATIONS, nomination["_id"], {"status": nomination["status"]},
+                                      {"$set": changes, "$push": {"history": step}}, "nomination_decided",
+                                      decision_event(rnd, nomination, step, person))
+    if not moved.matched_count:
+        if body["action"] == "approve":
+            repo.release_approval(round_id, person_key, amount)
+        raise ServiceError("CONFLICT", "the nominee changed meanwhile; reload and try again")
+    if body["action"] == "approve":
+        source = {"kind": "decision", "round_id": round_id, "by": actor["username"], "at": step["at"]}
+        repo.save_people([pack(with_approval(person, rnd, policy, source))])
+    rescore(repo, [person_key])
+    return nominee_view(repo.nomination(nomination["_id"]) or nomination, repo.candidate(f"{round_id}:{person_key}"))
