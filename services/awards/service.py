@@ -12,13 +12,15 @@ never holds a full ID number: only ``person_key`` and the masked number from eve
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nameko.timer import timer
 
 from services.awards.adapters.documents import ALIAS, CompetitionResults, Nomination, collection_name
-from services.awards.adapters.repository import Repository, as_json
+from services.awards.adapters.repository import AwardsRepository, Repository, as_json
 from services.awards.entrypoints import bounded_event_handler
 from services.awards.handlers import nominations, profiles, results, rounds
 from services.awards.views import people
@@ -44,8 +46,12 @@ class AwardsService(OutboxPublisher):
     name = "awards"
     outbox_collections = (collection_name(CompetitionResults), collection_name(Nomination))
 
-    repo = Repository()
-    today = ShanghaiToday()
+    if TYPE_CHECKING:  # what a worker sees of its dependencies
+        repo: AwardsRepository
+        today: Callable[[], date]
+    else:
+        repo = Repository()
+        today = ShanghaiToday()
 
     @property
     def db(self):
@@ -66,7 +72,7 @@ class AwardsService(OutboxPublisher):
     def get_policy(self, actor: dict, version: int | str | None = None) -> dict:
         current = self.repo.current_version()
         try:
-            wanted = current if version in (None, "") else int(version)  # type: ignore[arg-type]
+            wanted = current if version is None or version == "" else int(version)
         except (TypeError, ValueError):
             raise ServiceError("VALIDATION_FAILED", "version must be a whole number",
                                [{"path": "/version", "problem": f"'{version}' is not a whole number"}]) from None
@@ -83,7 +89,10 @@ class AwardsService(OutboxPublisher):
 
     @bounded_event_handler("scoring", "results_published")  # a burst leaves workers for the RPCs
     def on_results_published(self, event: dict) -> None:
-        handle_once(self.db, event, self.record_results)
+        def record(delivered: dict) -> None:
+            self.record_results(delivered)
+
+        handle_once(self.db, event, record)
 
     def record_results(self, event: dict) -> dict:
         return results.record_results(self, event)

@@ -2,8 +2,9 @@
 check is answered while every event of the burst is still being worked on.
 
 Each event's domain work is held until the health check has answered (or 30 s in vain): when the
-work ran on the eventlet hub, or when the burst held every worker, the health check could only
-answer after events were finished, and the test fails. Nothing here measures a time."""
+work ran on the eventlet hub (the wait would hold the whole process), or when the burst held every
+worker, the health check could only answer after an event waited in vain, and the test fails.
+Nothing here measures a time."""
 from __future__ import annotations
 
 import uuid
@@ -34,11 +35,12 @@ def test_health_answers_while_a_burst_of_results_is_processed(test_config, datab
     config = {**test_config, "AMQP_URI": own_vhost, "max_workers": 4}
     health_answered = OS_THREADING.Event()
     started: list[str] = []
+    released_by_health: list[bool] = []
     recorded = results_handler._recorded
 
     def held_until_health_answers(policy, event, *args):
         started.append(event["event_id"])
-        health_answered.wait(30)
+        released_by_health.append(health_answered.wait(30))  # False: waited in vain, health never came
         return recorded(policy, event, *args)
 
     monkeypatch.setattr(results_handler, "_recorded", held_until_health_answers)
@@ -61,6 +63,7 @@ def test_health_answers_while_a_burst_of_results_is_processed(test_config, datab
         assert health == {"status": "ok", "database": {"status": "ok"}}
         assert finished_before_health == 0
         assert wait_for(lambda: processed.count_documents(ids), lambda n: n == len(events), seconds=120) == len(events)
+        assert released_by_health == [True] * len(events)
     finally:
         health_answered.set()
         runner.stop()

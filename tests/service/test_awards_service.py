@@ -253,3 +253,41 @@ def test_one_results_event_takes_a_fixed_number_of_round_trips(counted):
     # nominees, candidates, ranking read and write, the round's summary (5), and the open rounds (1)
     assert Counter(trips)[("update", "competitions")] == 2
     assert len(trips) <= 16
+
+
+def test_a_crash_right_after_a_decision_still_sends_its_event_once(service, databases):
+    from tests.service.test_outbox import DyingAfterWrite, ProcessDied
+
+    person = key()
+    service.save_person(ORGANISER, profile(person))
+    rid = service.open_round(COMMITTEE, {"programme": "shanghai_craftsman", "year": 2024})["round_id"]
+    service.nominate(ORGANISER, rid, {"person_key": person, "channel": "employer"})
+    shortlisting = lambda update: update.get("$set", {}).get("status") == "shortlisted"  # noqa: E731
+    dying = worker_factory(AwardsService, repo=AwardsRepository(DyingAfterWrite(databases["awards"], "nominations",
+                                                                                shortlisting)))
+    with pytest.raises(ProcessDied):
+        dying.decide(COMMITTEE, rid, person, {"action": "shortlist"})
+    assert emitted(dying, "nomination_decided") == []
+    nomination = databases["awards"]["nominations"].find_one({"_id": f"{rid}:{person}"})
+    [waiting] = nomination["_outbox"]
+    assert nomination["status"] == "shortlisted" and waiting["name"] == "nomination_decided"
+
+    again = worker_factory(AwardsService, repo=AwardsRepository(databases["awards"]))
+    again.outbox_grace_seconds = 0
+    again.flush_outbox()
+    again.flush_outbox()
+    [event] = [e for e in emitted(again, "nomination_decided") if e["person_key"] == person]
+    check_event("nomination_decided", event)
+    assert (event["event_id"], event["status"], event["from_status"]) == (waiting["event_id"], "shortlisted", "eligible")
+    assert databases["awards"]["nominations"].find_one({"_id": f"{rid}:{person}"})["_outbox"] == []
+
+
+def test_a_nomination_and_its_eligibility_event_are_one_write(service, databases):
+    person = key()
+    service.save_person(ORGANISER, profile(person))
+    rid = service.open_round(COMMITTEE, {"programme": "shanghai_craftsman", "year": 2024})["round_id"]
+    service.dispatch.side_effect = ConnectionError("broker down")
+    assert service.nominate(ORGANISER, rid, {"person_key": person, "channel": "self"})["status"] == "eligible"
+    [waiting] = databases["awards"]["nominations"].find_one({"_id": f"{rid}:{person}"})["_outbox"]
+    assert (waiting["event"]["action"], waiting["event"]["status"]) == ("check_eligibility", "eligible")
+    assert databases["awards"]["outbox"].count_documents({"event.person_key": person}) == 0

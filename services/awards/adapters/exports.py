@@ -20,8 +20,8 @@ def _row(item: dict) -> list:
                          if line.get("points") not in ("0.00", "0"))
     values = {
         **item, "breakdown": breakdown,
-        "channel": CHANNEL_ZH.get(item.get("channel"), item.get("channel")),
-        "status": STATUS_ZH.get(item.get("status"), item.get("status")),
+        "channel": CHANNEL_ZH.get(item.get("channel") or "", item.get("channel")),
+        "status": STATUS_ZH.get(item.get("status") or "", item.get("status")),
         "inside_cut_line": "是" if item.get("inside_cut_line") else "否",
         "decided_by": last.get("by"), "decided_at": last.get("at"), "why": last.get("why"),
     }

@@ -47,7 +47,7 @@ def people_query(q: str | None = None, name: str | None = None, employer: str | 
     def by_employer(text: str) -> dict:
         return {"employer": {"$regex": re.escape(text)}}
 
-    clauses = []
+    clauses: list[dict] = []
     if q:
         clauses.append({"$or": [by_name(q), by_employer(q), {"district": q}, {"skills": q}, {"_id": q}]})
     if name:

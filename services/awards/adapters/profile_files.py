@@ -70,9 +70,10 @@ def _grid(content: bytes, hint: str) -> list[list[Any]]:
             return [list(row) for row in book.worksheets[0].rows] if book.worksheets else []
         return [list(row) for row in read_csv(decode_text(content), limits=limits)]
     except UnreadableSpreadsheet as exc:
-        raise ValueError(exc.reason if not is_xlsx(content, hint) else "the file is not a readable .xlsx workbook")
+        raise ValueError(exc.reason if not is_xlsx(content, hint)
+                         else "the file is not a readable .xlsx workbook") from None
     except csv.Error as exc:
-        raise ValueError(f"the CSV file could not be read: {exc}")
+        raise ValueError(f"the CSV file could not be read: {exc}") from None
 
 
 def _problem(row: int | None, column: str | None, problem: str) -> dict:
@@ -80,19 +81,8 @@ def _problem(row: int | None, column: str | None, problem: str) -> dict:
     return {"path": path, "row": row, "column": column, "problem": problem}
 
 
-def parse_profiles(content: bytes, hint: str, policy: Policy) -> tuple[list[dict], list[dict]]:
-    """Clean profile rows (with their ``row`` number) and every problem found."""
-    if not content:
-        return [], [_problem(None, None, "the file is empty")]
-    try:
-        grid = _grid(content, hint or "")
-    except ValueError as exc:
-        return [], [_problem(None, None, str(exc))]
-    while grid and not any(cell_text(c) for c in grid[0]):
-        grid.pop(0)
-    if not grid:
-        return [], [_problem(None, None, "the file has no header row")]
-    headers = grid[0]
+def _columns(headers: list[Any]) -> tuple[dict[int, str], list[dict]]:
+    """Column index -> profile field, and the problems of the header row."""
     columns: dict[int, str] = {}
     problems: list[dict] = []
     for index, header in enumerate(headers):
@@ -107,34 +97,57 @@ def parse_profiles(content: bytes, hint: str, policy: Policy) -> tuple[list[dict
             columns[index] = field
     if "person_key" not in columns.values():
         problems.append(_problem(1, "人员标识", "the person key column (人员标识 / person key) is missing"))
+    return columns, problems
+
+
+def _row(number: int, cells: list[Any], headers: list[Any], columns: dict[int, str], policy: Policy,
+         problems: list[dict]) -> dict[str, Any]:
+    """The cleaned fields of one row (an empty cell leaves the stored value as it is); problems appended."""
+    row: dict[str, Any] = {"row": number}
+    for index, field in columns.items():
+        value = cells[index] if index < len(cells) else None
+        label = cell_text(headers[index])
+        if not cell_text(value):
+            if field == "person_key":
+                problems.append(_problem(number, label, "the person key is required"))
+            continue
+        try:
+            row[field] = clean_field(field, value, policy)
+        except (ValueError, TypeError) as exc:
+            problems.append(_problem(number, label, str(exc)))
+    return row
+
+
+def parse_profiles(content: bytes, hint: str, policy: Policy) -> tuple[list[dict], list[dict]]:
+    """Clean profile rows (with their ``row`` number) and every problem found."""
+    if not content:
+        return [], [_problem(None, None, "the file is empty")]
+    try:
+        grid = _grid(content, hint or "")
+    except ValueError as exc:
+        return [], [_problem(None, None, str(exc))]
+    while grid and not any(cell_text(c) for c in grid[0]):
+        grid.pop(0)
+    if not grid:
+        return [], [_problem(None, None, "the file has no header row")]
+    headers, body = grid[0], grid[1:]
+    columns, problems = _columns(headers)
     if problems:
         return [], problems
-    rows, seen = [], {}
-    body = grid[1:]
     if len(body) > MAX_ROWS:
         return [], [_problem(None, None, f"more than {MAX_ROWS} rows; split the file")]
+    key_label = cell_text(headers[next(i for i, f in columns.items() if f == "person_key")])
+    rows: list[dict] = []
+    seen: dict[str, int] = {}
     for number, cells in enumerate(body, start=2):
-        if not any(cell_text(c) for c in cells):
-            continue
-        row: dict[str, Any] = {"row": number}
-        for index, field in columns.items():
-            value = cells[index] if index < len(cells) else None
-            label = cell_text(headers[index])
-            if not cell_text(value):
-                if field == "person_key":
-                    problems.append(_problem(number, label, "the person key is required"))
-                continue  # an empty cell leaves the stored value as it is
-            try:
-                row[field] = clean_field(field, value, policy)
-            except (ValueError, TypeError) as exc:
-                problems.append(_problem(number, label, str(exc)))
-        key = row.get("person_key")
-        if key:
-            if key in seen:
-                problems.append(_problem(number, cell_text(headers[[i for i, f in columns.items() if f == "person_key"][0]]),
-                                         f"the same person as row {seen[key]}"))
-            seen.setdefault(key, number)
-        rows.append(row)
+        if any(cell_text(c) for c in cells):
+            row = _row(number, cells, headers, columns, policy, problems)
+            key = row.get("person_key")
+            if key and key in seen:
+                problems.append(_problem(number, key_label, f"the same person as row {seen[key]}"))
+            if key:
+                seen.setdefault(key, number)
+            rows.append(row)
     if not rows and not problems:
         problems.append(_problem(None, None, "the file has a header but no rows"))
     return rows, problems

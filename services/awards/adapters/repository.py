@@ -247,7 +247,7 @@ class AwardsRepository:
     # ------------------------------------------------------------------------ candidates
 
     def candidates_by_ids(self, ids: Iterable[str]) -> dict[str, dict]:
-        return {k: unpacked_candidate(v) for k, v in self.get_many(self.candidates, ids).items()}
+        return {k: unpacked_candidate(v) or v for k, v in self.get_many(self.candidates, ids).items()}
 
     def candidate(self, candidate_id: str) -> dict | None:
         return unpacked_candidate(self.candidates.find_one({"_id": candidate_id}))

@@ -170,7 +170,7 @@ def _why(undecided: Sequence[Ranked], capacity: int | None, filled: int, limited
         limits.append(f"budget ¥{budget:,} ÷ ¥{amount:,} per person = {by_budget}")
     elif budget is not None:
         limits.append(f"budget ¥{budget:,} (no amount per person, so the budget does not limit)")
-    text = f"Capacity {capacity} ({'; '.join(limits)}), set by the {LIMIT_WORDS[limited_by]}." + done
+    text = f"Capacity {capacity} ({'; '.join(limits)}), set by the {LIMIT_WORDS[limited_by or 'quota']}." + done
     if filled == len(undecided):
         return text + (f" All {len(undecided)} nominees not yet approved fit." if approvals.count
                        else f" All {len(undecided)} nominees fit.")

@@ -306,7 +306,7 @@ def _promotion(
         return None, None
     effective = [o for o in outcomes if o.determinable and o.raises]
     if effective:
-        best = min(effective, key=lambda o: o.target)  # a lower number is a higher level; first rule wins ties
+        best = min(effective, key=_target)  # a lower number is a higher level; first rule wins ties
         return _promoted(policy, best, current)
     undeterminable = [o for o in outcomes if not o.determinable]
     if undeterminable:
@@ -360,8 +360,13 @@ def _not_determinable(outcome: _Outcome) -> tuple[Promotion, str]:
     return Promotion(None, None, outcome.rule, False, outcome.note), reason
 
 
+def _target(outcome: _Outcome) -> int:
+    """The level an outcome promotes to, for comparing outcomes (one not determinable comes last)."""
+    return outcome.target if outcome.target is not None else 99
+
+
 def _no_change_reason(policy: Policy, outcomes: list[_Outcome], current: int | None) -> str:
-    best = min(outcomes, key=lambda o: o.target)
+    best = min(outcomes, key=_target)
     return (f"No promotion: already {policy.level_label(current)}, at or above "
             f"{policy.level_label(best.target)} from rule {best.rule} (a promotion never lowers a level).")
 

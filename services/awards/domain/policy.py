@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -88,12 +89,13 @@ def _explain(error: ValidationError) -> list[PolicyProblem]:
     """Turn a jsonschema error into problems pointing at the offending key where possible."""
     base = list(error.absolute_path)
     instance = error.instance
-    if error.validator == "required" and isinstance(instance, dict):
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "required" and isinstance(instance, dict) and isinstance(error.validator_value, list):
         missing = [name for name in error.validator_value if name not in instance]
         return [PolicyProblem(_pointer(base + [name]), "is required") for name in missing]
     if error.validator == "additionalProperties" and isinstance(instance, dict):
-        known = set(error.schema.get("properties", {}))
-        patterns = error.schema.get("patternProperties", {})
+        known = set(schema.get("properties", {}))
+        patterns = schema.get("patternProperties", {})
         extras = [k for k in instance if k not in known and not _matches_any(k, patterns)]
         if extras:
             return [PolicyProblem(_pointer(base + [k]), _unknown_key_problem(base, k)) for k in extras]
@@ -102,8 +104,8 @@ def _explain(error: ValidationError) -> list[PolicyProblem]:
         if deepest > len(base):
             specific = [e for e in error.context if len(list(e.absolute_path)) == deepest]
             return [p for e in specific for p in _explain(e)]
-    if error.validator in ("oneOf", "anyOf") and "description" in error.schema:
-        return [PolicyProblem(_pointer(base), error.schema["description"])]
+    if error.validator in ("oneOf", "anyOf") and "description" in schema:
+        return [PolicyProblem(_pointer(base), schema["description"])]
     return [PolicyProblem(_pointer(base), error.message)]
 
 
@@ -198,7 +200,7 @@ def _band_problems(path: str, bands: list[Mapping[str, Any]]) -> list[PolicyProb
     for index, band in enumerate(bands):
         if band["from"] > band["to"]:
             problems.append(PolicyProblem(f"{path}/{index}", "from is greater than to"))
-    for earlier, later in zip(ordered, ordered[1:]):
+    for earlier, later in itertools.pairwise(ordered):
         if later["from"] <= earlier["to"]:
             problems.append(PolicyProblem(path, f"rank bands {earlier['from']}–{earlier['to']} and {later['from']}–{later['to']} overlap"))
     return problems

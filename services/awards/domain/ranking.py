@@ -149,9 +149,9 @@ def separation(criteria: Sequence[Criterion], first: TieSide, second: TieSide, t
         if a != b:
             mine, theirs = (a, b) if this_is_first else (b, a)
             return f"{verb} {other.label} by {criterion.label} ({criterion.shown(mine)} vs {criterion.shown(theirs)})"
-    mine, theirs = (first.lot, second.lot) if this_is_first else (second.lot, first.lot)
+    my_lot, their_lot = (first.lot, second.lot) if this_is_first else (second.lot, first.lot)
     return (f"{verb} {other.label} by lot: equal on every criterion, the round's seeded draw gave "
-            f"{mine} vs {theirs} (lower first)")
+            f"{my_lot} vs {their_lot} (lower first)")
 
 
 def explain_tie(criteria: Sequence[Criterion], total: str, tied_with: str, this: TieSide,

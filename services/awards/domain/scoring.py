@@ -383,7 +383,8 @@ class ScoreTables:
         key = (base, age)
         found = self._decayed.get(key)
         if found is None:
-            found = self._decayed[key] = _cents(points(base * self._factor ** age))
+            factor = self._factor if self._factor is not None else Decimal(1)
+            found = self._decayed[key] = _cents(points(base * factor ** age))
         return found
 
     def _title(self, code: Any, name_zh: Any) -> tuple[str, int]:

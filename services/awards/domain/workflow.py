@@ -151,7 +151,9 @@ def _illegal_message(current: NomineeStatus, action: NomineeAction) -> str:
 def _outcome(current: NomineeStatus, action: NomineeAction, context: DecisionContext) -> NomineeStatus:
     if action is A.CHECK_ELIGIBILITY:
         return S.INELIGIBLE if context.eligibility_reasons else S.ELIGIBLE
-    return TRANSITIONS[(current, action)]
+    following = TRANSITIONS[(current, action)]
+    assert following is not None, "only check_eligibility's outcome depends on the context"
+    return following
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def _guard_publicise(context: DecisionContext) -> None:
     if context.notice_start is None:
         raise WorkflowError("NOTICE_REQUIRED", "publicising needs the notice start date")
     days = _notice_days(context)
-    if days < context.min_notice_days:
+    if context.min_notice_days is not None and days < context.min_notice_days:
         raise WorkflowError("NOTICE_TOO_SHORT",
                             f"a public notice (公示) lasts at least {context.min_notice_days} days, not {days}")
 

@@ -111,7 +111,8 @@ def rank_round(repo: AwardsRepository, rnd: dict) -> dict:
     """Score every known person for the round and rebuild its ranked lists (a full re-rank)."""
     policy = repo.policy_at(rnd["policy_version"])
     nominations = {n["_id"]: n for n in repo.nominations_of_round(rnd["_id"])}
-    docs, rows = [], []
+    docs: list[dict] = []
+    rows: list[dict] = []
     batch: list[dict] = []
     for person in repo.scan(repo.people, projection=ranked_projection()):
         batch.append(person)
