@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from services.awards.adapters.repository import CHUNK_SIZE, AwardsRepository
 from services.awards.domain import ranking
-from services.awards.domain.candidates import as_of_round, as_record
+from services.awards.domain.candidates import as_of_round
 from services.awards.domain.cut_line import cut_line_of_rows
 from services.awards.domain.eligibility import check_eligibility
 from services.awards.domain.people import ranked_projection, stored_scoring_input
@@ -45,15 +45,13 @@ def candidate(rnd: dict, policy: Policy, person: dict, nomination: dict | None,
     and the ranked row of ``person`` in ``rnd``."""
     data = as_of_round(stored_scoring_input(person), rnd["_id"])
     key = person["_id"]
+    reasons = check_eligibility(policy, rnd["programme"], data, rnd["year"])
     lines = None
     if nomination is not None or breakdown:  # the breakdown lines are built only where they are kept
-        record = as_record(data)  # converted once, read by both checks
-        reasons = check_eligibility(policy, rnd["programme"], record, rnd["year"])
-        score = score_candidate(policy, rnd["programme"], record, rnd["year"])
+        score = score_candidate(policy, rnd["programme"], data, rnd["year"])
         total, best, latest = score.total, score.best_achievement_points, score.latest_achievement_year
         lines = [line.to_dict() for line in score.lines]
-    else:  # the same figures without the lines
-        reasons = check_eligibility(policy, rnd["programme"], data, rnd["year"])
+    else:  # the same figures, added up without the lines
         total, best, latest = score_summary(policy, rnd["programme"], data, rnd["year"]).as_tuple()
     doc = {"_id": f"{rnd['_id']}:{key}", "round_id": rnd["_id"], "person_key": key,
            "eligible": not reasons, "reasons": [r.to_dict() for r in reasons],
