@@ -24,7 +24,7 @@ from services.awards.domain.people import (
 )
 from services.awards.domain.policy import Policy
 from services.awards.handlers import Worker
-from services.awards.projections.ranking import candidate, merge_rows, rescore
+from services.awards.projections.ranking import candidate, move_row, rescore
 from services.awards.views.rounds import nominee_view
 from shared.errors import ServiceError, not_found
 from shared.events import iso_utc, utc_now
@@ -83,8 +83,7 @@ def nominate(worker: Worker, actor: dict, round_id: str, body: dict) -> dict:
     relay_document(worker.db, NOMINATIONS, nomination["_id"], worker.dispatch)
     doc, row = candidate(rnd, policy, person, nomination)
     repo.put_candidates([doc])
-    if (rnd.get("ranking") or {}).get("state") != "stale":
-        merge_rows(repo, rnd, {key: row})
+    move_row(repo, round_id, row)
     return nominee_view(nomination, doc)
 
 

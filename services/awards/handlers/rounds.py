@@ -8,7 +8,7 @@ from typing import Any
 from services.awards.domain.policy import validate_policy
 from services.awards.domain.programmes import programme_funding
 from services.awards.handlers import Worker
-from services.awards.projections.ranking import RANKING_RULES, rank_round
+from services.awards.projections.ranking import RANKING_RULES, rank_if_due
 from shared.errors import ServiceError
 from shared.events import utc_now
 
@@ -75,11 +75,11 @@ def set_round_policy(worker: Worker, actor: dict, round_id: str, payload: dict) 
 
 def _ranked_now_if_small(worker: Worker, rnd: dict) -> dict:
     if worker.repo.people_count() <= SYNC_RANK_LIMIT:
-        return rank_round(worker.repo, rnd)
+        return rank_if_due(worker.repo, rnd["_id"])
     return rnd
 
 
 def rank_stale_rounds(worker: Worker) -> None:
     """Rank rounds too large to rank inside a request (opened or re-pinned to a new policy)."""
     for rnd in worker.repo.rounds_to_rank(RANKING_RULES):
-        rank_round(worker.repo, rnd)
+        rank_if_due(worker.repo, rnd["_id"])

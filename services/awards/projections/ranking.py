@@ -13,11 +13,19 @@ A nominee also has a ``candidates`` document with the score's breakdown. A chang
 the people concerned and moves their rows by bisection (``domain.ranking.merged``); a new round or
 policy version ranks every person again. The scoring itself is CPU work: it runs in eventlet's
 thread pool (``shared.spreadsheets.off_the_hub``) so the service keeps answering meanwhile.
+
+A round's lists are read, merged and written by one worker of the process at a time
+(:func:`one_at_a_time`), each starting from the round as the one before left it. Two instances of
+the service working on the same round at the same moment can still overwrite each other's merge
+(the lists are several documents); a full ranking (a new policy version) repairs it.
 """
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+
+from eventlet.semaphore import Semaphore
 
 from services.awards.adapters.repository import CHUNK_SIZE, AwardsRepository
 from services.awards.domain import ranking
@@ -32,6 +40,21 @@ from shared.spreadsheets import off_the_hub
 
 RANKING_RULES = 3  # bump when the ranked rows change shape or order: open rounds ranked before are re-ranked
 LISTS = ("field", "nominees", "excluded")
+_ROUND_LOCKS: dict[str, Semaphore] = {}
+
+
+@contextlib.contextmanager
+def one_at_a_time(round_id: str) -> Iterator[None]:
+    """Each round's lists are read, merged and written by one worker of this process at a time (their
+    scoring runs off the hub, so two workers would otherwise interleave and the last write would win)."""
+    with _ROUND_LOCKS.setdefault(round_id, Semaphore(1)):
+        yield
+
+
+def is_due(rnd: dict) -> bool:
+    """Whether the round must be ranked from scratch (new, re-pinned, or ranked under older rules)."""
+    ranking = rnd.get("ranking") or {}
+    return ranking.get("state") == "stale" or ranking.get("rules") != RANKING_RULES
 
 
 def lot_seed(rnd: dict) -> str:
@@ -91,18 +114,40 @@ def rescore(repo: AwardsRepository, person_keys: Iterable[str], people: dict[str
     """Re-score ``person_keys`` in every open round and move them in its ranked lists (``people``: their
     documents when the caller holds them already)."""
     keys = list(person_keys)
-    open_rounds = [rnd for rnd in repo.open_rounds() if (rnd.get("ranking") or {}).get("state") != "stale"]
+    open_rounds = repo.open_rounds()
     if not open_rounds or not keys:
-        return  # a stale round is about to be ranked from scratch: it will see the new data
+        return
     if people is None:
         people = repo.people_by_keys(keys, ranked_projection())
     persons = [people[k] for k in keys if k in people]
     for rnd in open_rounds:
-        policy = repo.policy_at(rnd["policy_version"])
-        nominations = repo.nominations_by_ids(f"{rnd['_id']}:{p['_id']}" for p in persons)
-        scored = off_the_hub(_scored, rnd, policy, persons, nominations)
-        repo.put_candidates([doc for doc, row in scored if kept(row)])  # a nominee stays one: nothing to drop
-        merge_rows(repo, rnd, {row["person_key"]: row for _, row in scored})
+        with one_at_a_time(rnd["_id"]):
+            rnd = repo.round(rnd["_id"])  # as the worker before us left it
+            if not is_due(rnd):  # a round due for ranking from scratch will see the new data then
+                _rescore_in(repo, rnd, persons)
+
+
+def _rescore_in(repo: AwardsRepository, rnd: dict, persons: list[dict]) -> None:
+    policy = repo.policy_at(rnd["policy_version"])
+    nominations = repo.nominations_by_ids(f"{rnd['_id']}:{p['_id']}" for p in persons)
+    scored = off_the_hub(_scored, rnd, policy, persons, nominations)
+    repo.put_candidates([doc for doc, row in scored if kept(row)])  # a nominee stays one: nothing to drop
+    merge_rows(repo, rnd, {row["person_key"]: row for _, row in scored})
+
+
+def move_row(repo: AwardsRepository, round_id: str, row: dict) -> None:
+    """Put one person's new row in place in the round's lists (unless the round is due for a full ranking)."""
+    with one_at_a_time(round_id):
+        rnd = repo.round(round_id)
+        if not is_due(rnd):
+            merge_rows(repo, rnd, {row["person_key"]: row})
+
+
+def rank_if_due(repo: AwardsRepository, round_id: str) -> dict:
+    """Rank the round from scratch if it is due (and nobody in this process is ranking it meanwhile)."""
+    with one_at_a_time(round_id):
+        rnd = repo.round(round_id)
+        return rank_round(repo, rnd) if is_due(rnd) else rnd
 
 
 def rank_round(repo: AwardsRepository, rnd: dict) -> dict:
