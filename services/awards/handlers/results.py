@@ -40,6 +40,8 @@ def record_results(worker: Worker, event: dict) -> dict:
     repo.ensure_indexes()
     code, revision = event["competition"]["code"], int(event["revision"])
     stored = repo.competition(code)
+    if stored is not None and stored.get("event_id") == event["event_id"]:
+        return {"outcome": "same_event", "recorded": 0}  # delivered again while its first delivery finishes
     if stored is not None and revision <= stored["revision"]:
         return _ignored(worker, event, stored)
     previous_keys = list(stored["person_keys"]) if stored else []
