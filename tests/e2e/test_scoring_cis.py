@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from services.scoring.domain.cis_import import read_scheme_workbook
-from services.scoring.domain.scheme import scheme_to_json
+from services.scoring.adapters.scheme_workbook import read_scheme_workbook
+from services.scoring.domain.scheme_json import scheme_to_json
 from tests.e2e.helpers import assert_error, open_competition
 from tests.e2e.scoring_fixtures import marked_competition
 from tests.unit.scoring.cis_fixture import build_cis_xlsx, build_score_sheet

@@ -8,8 +8,8 @@ from nameko.testing.services import worker_factory
 
 from services.awards.adapters.repository import AwardsRepository
 from services.awards.service import AwardsService
+from services.scoring.adapters.repository import COMPETITIONS, ScoringRepository
 from services.scoring.service import ScoringService
-from services.scoring.storage import COMPETITIONS
 from shared.events import check_event, new_event
 from shared.outbox import OUTBOX_FIELD
 from tests.e2e.awards_fixtures import key, results, row
@@ -70,7 +70,8 @@ def results_events(worker, code: str) -> list[dict]:
 @pytest.fixture
 def make_worker(databases, test_config):
     def make(db=None, registration=None) -> ScoringService:
-        worker = worker_factory(ScoringService, db=db or databases["scoring"], config=test_config)
+        worker = worker_factory(ScoringService, db=db or databases["scoring"], repo=ScoringRepository(databases["scoring"]),
+                                config=test_config)
         if registration is not None:
             worker.registration = registration
         return worker

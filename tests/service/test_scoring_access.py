@@ -4,18 +4,17 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from nameko.testing.services import worker_factory
 
-from services.scoring.service import ScoringService
 from shared.errors import ServiceError
 from tests.e2e.scoring_fixtures import contestant, small_scheme, snapshot
+from tests.service.scoring_workers import scoring_worker
 
 OWNER = {"username": "org", "role": "organiser"}
 
 
 @pytest.fixture
 def service(databases, test_config):
-    worker = worker_factory(ScoringService, db=databases["scoring"], config=test_config)
+    worker = scoring_worker(databases["scoring"], test_config)
     worker.registration.organisers_of.return_value = ["org"]
     return worker
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.scoring_fixtures import rid
+from tests.service.scoring_workers import scoring_worker
 from tests.service.test_scoring_service import CHIEF, JUDGES, ORG, new_code, refusal, setup, submit
 
 ADMIN = {"username": "admin", "role": "admin"}
@@ -11,10 +12,7 @@ ADMIN = {"username": "admin", "role": "admin"}
 
 @pytest.fixture
 def service(databases, test_config):
-    from nameko.testing.services import worker_factory
-
-    from services.scoring.service import ScoringService
-    return worker_factory(ScoringService, db=databases["scoring"], config=test_config)
+    return scoring_worker(databases["scoring"], test_config)
 
 
 def disputed(service, scores=(0, 2, 3)):

@@ -8,13 +8,12 @@ import io
 import uuid
 
 import pytest
-from nameko.testing.services import worker_factory
 from openpyxl import load_workbook
 
-from services.scoring.service import ScoringService
 from shared.errors import ServiceError
 from shared.events import check_event, new_event
 from tests.e2e.scoring_fixtures import contestant, rid, small_scheme, snapshot
+from tests.service.scoring_workers import scoring_worker
 from tests.unit.scoring.cis_fixture import build_cis_xlsx
 
 ORG = {"username": "org", "role": "organiser"}
@@ -25,7 +24,7 @@ M_MARKS = (("A1.1", "8.5"), ("A1.2", "15"), ("A1.3", 21))
 
 @pytest.fixture
 def service(databases, test_config):
-    return worker_factory(ScoringService, db=databases["scoring"], config=test_config)
+    return scoring_worker(databases["scoring"], test_config)
 
 
 def new_code() -> str:
@@ -69,7 +68,7 @@ def j_marks(ids, score=2):
 
 def mark_all(service, code, ids, scores=(2, 2, 2)):
     submit(service, code, JUDGES[0], m_marks(ids))
-    for judge, score in zip(JUDGES, scores):
+    for judge, score in zip(JUDGES, scores, strict=False):
         submit(service, code, judge, j_marks(ids, score))
 
 
@@ -372,7 +371,7 @@ def test_finalise_publishes_once_and_refuses_later_marks(service):
     submit(service, code, JUDGES[0], m_marks(ids[:1], (("A1.1", "10"), ("A1.2", "20"), ("A1.3", "30"))) +
            m_marks(ids[1:2], (("A1.1", "9"), ("A1.2", "18"), ("A1.3", "27"))) +
            m_marks(ids[2:], (("A1.1", "5"), ("A1.2", "10"), ("A1.3", "15"))))
-    for judge, score in zip(JUDGES, (3, 2, 2)):
+    for judge, score in zip(JUDGES, (3, 2, 2), strict=True):
         submit(service, code, judge, j_marks(ids, score))
     provisional = service.get_results(CHIEF, code)
     assert provisional["final"] is False

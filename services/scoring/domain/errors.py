@@ -11,11 +11,22 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 
+def pointer(parts) -> str:
+    """A JSON pointer ("/a/0/b") from path parts, escaping "~" and "/" as RFC 6901 says."""
+    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "/" + "/".join(escaped) if parts else ""
+
+
 class Problem(NamedTuple):
     """One thing wrong with an input: where (``path``) and what (``problem``)."""
 
     path: str
     problem: str
+
+
+def problems_from(details: Iterable[dict]) -> list[Problem]:
+    """Problems from the error envelope's ``details`` (``shared.validation.schema_problems`` answers so)."""
+    return [Problem(d["path"], d["problem"]) for d in details]
 
 
 class ProblemsError(Exception):

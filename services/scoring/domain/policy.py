@@ -13,8 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import PolicyInvalid, Problem
-from .validation import load_schema, schema_problems
+from shared.validation import load_schema, schema_problems
+
+from .errors import PolicyInvalid, Problem, problems_from
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 DEFAULT_POLICY_PATH = POLICY_DIR / "default.json"
@@ -38,7 +39,7 @@ def scoring_policy_json_schema() -> dict[str, Any]:
 
 def validate_policy(data: Any) -> list[Problem]:
     """Every problem of a complete policy document: JSON Schema, then known rule names."""
-    problems = schema_problems(scoring_policy_json_schema(), data)
+    problems = problems_from(schema_problems(data, POLICY_SCHEMA_PATH))
     if problems:
         return problems
     from .marking import AGGREGATIONS  # local imports: results imports this module

@@ -14,12 +14,11 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from .errors import MarkingRuleViolation, Problem
+from .errors import MarkingRuleViolation, Problem, pointer
 from .marking import AGGREGATIONS, is_disputed, judgement_score_valid, measurement_mark_valid, raw_total
 from .numbers import format_mark, parse_decimal, round_half_up
 from .policy import resolve_policy
 from .scheme import Aspect, MarkingScheme
-from .validation import pointer
 
 Medal = str  # "gold" | "silver" | "bronze"
 MEDALS: tuple[str, ...] = ("gold", "silver", "bronze")

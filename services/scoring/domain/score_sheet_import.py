@@ -30,7 +30,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .cis_import import (
+from .errors import Problem, SchemeInvalid
+from .numbers import parse_decimal
+from .scheme import Aspect, MarkingScheme, SubCriterion
+from .scheme_json import stored_shape_problems
+from .scheme_rules import validate_scheme
+from .workbook_layout import (
     SchemeImport,
     Sheet,
     assemble_scheme,
@@ -42,9 +47,6 @@ from .cis_import import (
     number,
     text,
 )
-from .errors import Problem, SchemeInvalid
-from .numbers import parse_decimal
-from .scheme import Aspect, MarkingScheme, SubCriterion, stored_shape_problems, validate_scheme
 
 STANDARD_DESCRIPTORS = {
     0: "0 低于行业标准 Below industry standard",

@@ -7,7 +7,7 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook
 
-from services.scoring.domain.cis_import import parse_cis_xlsx, read_scheme_workbook, scheme_summary
+from services.scoring.adapters.scheme_workbook import parse_cis_xlsx, read_scheme_workbook
 from services.scoring.domain.errors import Problem, SchemeInvalid
 from services.scoring.domain.measurement import (
     CHOICE,
@@ -16,7 +16,10 @@ from services.scoring.domain.measurement import (
     RANGED_SCORE,
     REGULAR_DIFFERENCE,
 )
-from services.scoring.domain.scheme import load_scheme, scheme_to_json, validate_scheme, wsos_warnings
+from services.scoring.domain.scheme import wsos_warnings
+from services.scoring.domain.scheme_json import load_scheme, scheme_to_json
+from services.scoring.domain.scheme_rules import validate_scheme
+from services.scoring.domain.workbook_layout import scheme_summary
 from tests.unit.scoring.cis_fixture import (
     DEFAULT_CRITERIA,
     DEFAULT_WSOS,

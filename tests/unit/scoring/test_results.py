@@ -26,7 +26,7 @@ from services.scoring.domain.results import (
     standardise,
     top_score_award,
 )
-from services.scoring.domain.scheme import load_scheme
+from services.scoring.domain.scheme_json import load_scheme
 
 D = Decimal
 
@@ -206,7 +206,7 @@ def test_default_policy_file_and_schema():
     ({"spread": {"spread": 0}}, "/spread/spread"),
     ({"tie_threshold": -1}, "/tie_threshold"),
     ({"dispute_limit": "1"}, "/dispute_limit"),
-    ({"surprise": True}, ""),
+    ({"surprise": True}, "/"),
 ])
 def test_invalid_policies(change, path):
     with pytest.raises(PolicyInvalid) as caught:

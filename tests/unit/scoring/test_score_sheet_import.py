@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from services.scoring.domain.cis_import import read_scheme_workbook, scheme_summary
+from services.scoring.adapters.scheme_workbook import read_scheme_workbook
 from services.scoring.domain.errors import SchemeInvalid
-from services.scoring.domain.scheme import load_scheme, scheme_to_json
+from services.scoring.domain.scheme_json import load_scheme, scheme_to_json
+from services.scoring.domain.workbook_layout import scheme_summary
 from tests.unit.scoring.cis_fixture import DEFAULT_SCORE_ITEMS, build_score_sheet
 
 

@@ -118,7 +118,7 @@ def test_put_text_keeps_styled_sheets_safe_too():
 
 def test_the_cis_scheme_export_writes_hostile_descriptions_as_text():
     from services.scoring.cis_export import cis_workbook
-    from services.scoring.domain.scheme import load_scheme
+    from services.scoring.domain.scheme_json import load_scheme
     from tests.e2e.scoring_fixtures import small_scheme
 
     scheme = small_scheme()

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from services.awards.domain.policy import load_default_policy
 from services.awards.adapters.profile_files import parse_profiles
 from services.registration.adapters.roster_file import parse_roster
-from services.scoring.domain.cis_import import parse_cis_xlsx
+from services.scoring.adapters.scheme_workbook import parse_cis_xlsx
 from shared.errors import ServiceError
 from shared.spreadsheets import Limits, UnreadableSpreadsheet, check_archive, read_csv, read_workbook
 from tests.unit.shared.parse_hold import HeldParse

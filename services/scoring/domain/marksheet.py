@@ -1,9 +1,8 @@
-"""Marks of one competition as the service holds them: checking a batch, progress, disputes, results input.
+"""Marks of one competition as rules see them: checking a request, progress, disputes, results input.
 
-Pure functions over the in-memory views (:class:`~services.scoring.storage.Roster`, the parsed
-scheme, sheet documents); the service reads and writes the database around them.
-
-Decisions (see also ``services/scoring/README.md``):
+Pure: the roster (:class:`~.roster.Roster`), the frozen scheme and the marks come in decoded
+(:class:`RowMarks`, :class:`RowCounts`: one entry in one sub-criterion, aspects by their index in the
+scheme); the adapters read and write the database around these functions.
 
 * **Entries.** In a team competition a mark belongs to the team entry: a mark names either
   ``team`` or the ``contestant_id`` of any active member (mapped to the team). Otherwise a mark
@@ -19,25 +18,22 @@ Decisions (see also ``services/scoring/README.md``):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from services.scoring.domain.marking import (
+from .marking import (
     AGGREGATIONS,
     is_disputed,
     judgement_score_valid,
     measurement_mark_valid,
     observed_mark,
 )
-from services.scoring.domain.measurement import observation_for
-from services.scoring.domain.numbers import format_mark, parse_decimal
-from services.scoring.domain.scheme import MarkingScheme
-from services.scoring.storage import Roster, key, unkey
+from .measurement import observation_for
+from .numbers import format_mark, parse_decimal
+from .roster import Roster
+from .scheme import MarkingScheme
 
 MAX_DETAILS = 200
-ITEM_KEYS = frozenset(("contestant_id", "team", "aspect", "value", "score", "observed"))
-TOP_KEYS = frozenset(("request_id", "marks", "reason"))
-MAX_MARKS = 20_000
 
 
 @dataclass(frozen=True)
@@ -56,42 +52,6 @@ class Mark:
 
 def problem(path: str, text: str, code: str) -> dict:
     return {"path": path, "problem": text, "code": code}
-
-
-def shape_ok(payload: Any) -> bool:
-    """A fast check that the payload has the shape of ``schemas/marks_submit.json``.
-
-    False means "let the JSON Schema say what is wrong"; it is never more permissive than the
-    schema, so a True here lets a batch of thousands of marks skip the slow generic validator.
-    """
-    if not isinstance(payload, dict) or not TOP_KEYS.issuperset(payload):
-        return False
-    request_id, reason, marks = payload.get("request_id"), payload.get("reason"), payload.get("marks")
-    if not isinstance(request_id, str) or not 1 <= len(request_id) <= 100:
-        return False
-    if reason is not None and not (isinstance(reason, str) and 1 <= len(reason) <= 2000):
-        return False
-    if not isinstance(marks, list) or not 1 <= len(marks) <= MAX_MARKS:
-        return False
-    for item in marks:
-        if type(item) is not dict or not ITEM_KEYS.issuperset(item):
-            return False
-        for name in ("contestant_id", "team", "aspect"):
-            text = item.get(name)
-            if text is not None and not (type(text) is str and 0 < len(text) <= 100):
-                return False
-        if "aspect" not in item:
-            return False
-        value, score = item.get("value"), item.get("score")
-        if value is not None and not (type(value) in (int, float) or (type(value) is str and len(value) <= 20)):
-            return False
-        if score is not None and type(score) is not int:
-            return False
-        observed = item.get("observed")
-        if observed is not None and not (type(observed) in (int, float, bool) or
-                                         (type(observed) is str and len(observed) <= 200)):
-            return False
-    return True
 
 
 def check_marks(marks: list[dict], judge: str, roster: Roster, scheme: MarkingScheme,
@@ -116,7 +76,7 @@ def check_marks(marks: list[dict], judge: str, roster: Roster, scheme: MarkingSc
         aspect = aspects[position]
         clashes = roster.conflicted(judge, entry) if entry is not None else []
         if clashes:
-            reasons = sorted({r for cid in clashes for r in roster.conflicts.get((judge, cid), [])})
+            reasons = roster.conflict_reasons(judge, entry)
             why = f" ({', '.join(reasons)})" if reasons else ""
             problems.append(problem(f"{base}/{named}", f"{judge} has a conflict of interest with "
                                     f"{', '.join(clashes)}{why} and may not mark this entry", "CONFLICT_OF_INTEREST"))
@@ -219,7 +179,28 @@ def _observed(raw: Any, aspect, position: int, base: str, memo: dict, problems: 
     return found[1]
 
 
-# --------------------------------------------------------------------------- reading sheets
+# --------------------------------------------------------------------------- marks held
+
+
+@dataclass
+class RowMarks:
+    """The marks of one entry in one sub-criterion, aspects by their position in the scheme."""
+
+    entry: str
+    sub: str
+    marks: dict[int, tuple[str, str, Any]] = field(default_factory=dict)  # (mark text, entered by, observed)
+    scores: dict[int, dict[str, int]] = field(default_factory=dict)  # judge -> score
+
+
+@dataclass
+class RowCounts:
+    """The counters of one entry in one sub-criterion: marks in, scores per J aspect, J aspects in dispute."""
+
+    entry: str
+    sub: str
+    marks_in: int
+    scores: dict[int, int]
+    disputed: int
 
 
 def required_scores(roster: Roster, entry: str, policy: dict) -> tuple[int, int]:
@@ -229,70 +210,82 @@ def required_scores(roster: Roster, entry: str, policy: dict) -> tuple[int, int]
     return max(floor, min(int(policy.get("min_judges") or 3), eligible)), eligible
 
 
-def sub_status(scheme: MarkingScheme, index: dict[str, int], sheet: dict, roster: Roster, policy: dict) -> dict:
-    """Progress of one sub-criterion with the list of what is missing or disputed."""
-    sub = sheet["sub"]
-    aspects = scheme.aspects_of(sub)
+def _status(scheme: MarkingScheme, sub: str, entries: int, complete: int, partial: int, disputed: int,
+            locked: bool) -> dict:
+    aspects = len(scheme.aspects_of(sub))
+    expected = entries * aspects
+    return {"sub_criterion": sub, "name": scheme.sub_criterion(sub).name, "aspects": aspects,
+            "entries": entries, "expected": expected, "in": complete, "missing": expected - complete,
+            "partial": partial, "disputed": disputed, "locked": locked}
+
+
+def sub_counts(scheme: MarkingScheme, sub: str, rows: Iterable[RowCounts], roster: Roster, policy: dict,
+               locked: bool) -> dict:
+    """Progress of one sub-criterion from the rows' counters (no marks read)."""
+    complete = partial = disputed = 0
+    for row in rows:
+        if row.entry not in roster.members:
+            continue
+        need, _ = required_scores(roster, row.entry, policy)
+        complete += row.marks_in + sum(1 for n in row.scores.values() if n >= need)
+        partial += sum(1 for n in row.scores.values() if 0 < n < need)
+        disputed += row.disputed
+    return _status(scheme, sub, len(roster.members), complete, partial, disputed, locked)
+
+
+def sub_status(scheme: MarkingScheme, sub: str, rows: Iterable[RowMarks], roster: Roster, policy: dict,
+               locked: bool) -> dict:
+    """Progress of one sub-criterion with the list of what is missing (``_missing``) or disputed (``_disputed``)."""
+    held = {row.entry: row for row in rows}
     limit = policy.get("dispute_limit")
-    m, j = sheet.get("m") or {}, sheet.get("j") or {}
-    entries = sorted(roster.members)
     missing: list[dict] = []
     disputed: list[dict] = []
     complete = partial = 0
-    for entry in entries:
-        ekey = key(entry)
-        marks, scores = m.get(ekey) or {}, j.get(ekey) or {}
+    positions = {a.id: scheme.aspects.index(a) for a in scheme.aspects_of(sub)}
+    for entry in sorted(roster.members):
+        row = held.get(entry) or RowMarks(entry, sub)
         need, eligible = required_scores(roster, entry, policy)
-        for aspect in aspects:
-            slot = str(index[aspect.id])
-            if not aspect.is_judgement:
-                if slot in marks:
-                    complete += 1
-                else:
-                    missing.append({"entry": entry, "aspect": aspect.id, "problem": "no mark"})
-                continue
-            given = scores.get(slot) or {}
-            values = list(given.values())
-            if is_disputed(values, limit):
-                disputed.append({"entry": entry, "aspect": aspect.id, "sub_criterion": sub,
-                                 "scores": {unkey(k): v for k, v in sorted(given.items())},
-                                 "spread": max(values) - min(values)})
-            if len(values) >= need:
+        for aspect_id, position in positions.items():
+            if position in row.marks:
                 complete += 1
-            else:
-                partial += bool(values)
-                text = f"{len(values)} of {need} judge scores"
-                if eligible < need:
-                    text += f" (only {eligible} judge(s) may mark this entry)"
-                missing.append({"entry": entry, "aspect": aspect.id, "problem": text})
-    expected = len(entries) * len(aspects)
-    return {"sub_criterion": sub, "name": scheme.sub_criterion(sub).name, "aspects": len(aspects),
-            "entries": len(entries), "expected": expected, "in": complete, "missing": expected - complete,
-            "partial": partial, "disputed": len(disputed), "locked": bool(sheet.get("locked")),
-            "_missing": missing, "_disputed": disputed}
+                continue
+            if not scheme.aspects[position].is_judgement:
+                missing.append({"entry": entry, "aspect": aspect_id, "problem": "no mark"})
+                continue
+            given = row.scores.get(position) or {}
+            if is_disputed(given, limit):
+                values = list(given.values())
+                disputed.append({"entry": entry, "aspect": aspect_id, "sub_criterion": sub,
+                                 "scores": dict(sorted(given.items())), "spread": max(values) - min(values)})
+            if len(given) >= need:
+                complete += 1
+                continue
+            partial += bool(given)
+            text = f"{len(given)} of {need} judge scores"
+            if eligible < need:
+                text += f" (only {eligible} judge(s) may mark this entry)"
+            missing.append({"entry": entry, "aspect": aspect_id, "problem": text})
+    status = _status(scheme, sub, len(roster.members), complete, partial, len(disputed), locked)
+    return {**status, "_missing": missing, "_disputed": disputed}
 
 
 def public(status: dict) -> dict:
     return {k: v for k, v in status.items() if not k.startswith("_")}
 
 
-def results_input(scheme: MarkingScheme, sheets: Iterable[dict], entries: set[str]) -> tuple[dict, dict]:
+def results_input(scheme: MarkingScheme, rows: Iterable[RowMarks], entries: set[str]) -> tuple[dict, dict]:
     """Measurements and judgements of the active entries in the shape ``compute_results`` takes."""
     aspects = scheme.aspects
     measurements: dict[tuple[str, str], str] = {}
     judgements: dict[tuple[str, str], dict[str, int]] = {}
-    for sheet in sheets:
-        for ekey, marks in (sheet.get("m") or {}).items():
-            entry = unkey(ekey)
-            if entry in entries:
-                for slot, held in marks.items():
-                    measurements[(entry, aspects[int(slot)].id)] = held[0]
-        for ekey, by_aspect in (sheet.get("j") or {}).items():
-            entry = unkey(ekey)
-            if entry in entries:
-                for slot, scores in by_aspect.items():
-                    if scores:
-                        judgements[(entry, aspects[int(slot)].id)] = {unkey(k): v for k, v in scores.items()}
+    for row in rows:
+        if row.entry not in entries:
+            continue
+        for position, held in row.marks.items():
+            measurements[(row.entry, aspects[position].id)] = held[0]
+        for position, scores in row.scores.items():
+            if scores:
+                judgements[(row.entry, aspects[position].id)] = dict(scores)
     return measurements, judgements
 
 

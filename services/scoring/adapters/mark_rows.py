@@ -1,0 +1,146 @@
+"""The mark rows (:class:`~.documents.MarkRow`): one atomic update per row carries the marks, their
+audit entries and the row's progress counters.
+
+A write is a pipeline update: its first stage sets the cells, appends the audit entries and counts
+the change; its second recomputes the counters (``nm``, ``jn``, ``jd``) from the row as it now is.
+Two judges writing the same row are serialised by the server and each counter is derived from the
+row's content, never read, changed and written back, so no mark and no count is lost.
+
+Every write is filtered on ``locked: false`` (a lock and a write cannot cross: the lock marks the
+rows first, then checks them) and on ``rv <= the writer's roster version`` (a writer holding an older
+roster, say from before a conflict was declared, is turned back to read it again).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError
+
+from services.scoring.adapters.documents import MarkRow, collection_name
+from services.scoring.domain.marksheet import RowCounts, RowMarks
+
+MARKS = collection_name(MarkRow)
+CELLS = {"locked": 1, "unlocked_before": 1, "rv": 1, "m": 1, "j": 1, "entry": 1, "sub": 1}
+COUNTERS = {"entry": 1, "sub": 1, "nm": 1, "jn": 1, "jd": 1}
+
+
+def key(text: str) -> str:
+    """A Mongo-safe field name for an entry id or username (reversible)."""
+    if "%" in text or "." in text or text.startswith("$"):
+        text = text.replace("%", "%25").replace(".", "%2E")
+        if text.startswith("$"):
+            text = "%24" + text[1:]
+    return text
+
+
+def unkey(text: str) -> str:
+    if "%" not in text:
+        return text
+    return text.replace("%24", "$").replace("%2E", ".").replace("%25", "%")
+
+
+def aspect_key(position: int) -> str:
+    """The field of an aspect in a row: its index in the frozen scheme (never a bare number)."""
+    return f"a{position}"
+
+
+def aspect_position(field: str) -> int:
+    return int(field[1:])
+
+
+def row_id(code: str, sub: str, entry: str) -> str:
+    return f"{code}|{sub}|{entry}"
+
+
+def decode(row: dict) -> RowMarks:
+    """A stored row's marks as the domain reads them."""
+    marks = {aspect_position(a): (cell["v"], cell["by"], cell.get("o")) for a, cell in (row.get("m") or {}).items()}
+    scores = {aspect_position(a): {unkey(j): s for j, s in cell.items()} for a, cell in (row.get("j") or {}).items()}
+    return RowMarks(row["entry"], row["sub"], marks, scores)
+
+
+def counts(row: dict) -> RowCounts:
+    """A stored row's counters as the domain reads them."""
+    scores = {aspect_position(a): n for a, n in (row.get("jn") or {}).items()}
+    return RowCounts(row["entry"], row["sub"], int(row.get("nm") or 0), scores, int(row.get("jd") or 0))
+
+
+def _scores(cell: str) -> dict:
+    return {"$map": {"input": {"$objectToArray": cell}, "as": "s", "in": "$$s.v"}}
+
+
+def counters_stage(limit: int | None) -> dict:
+    """Recompute the row's counters from its cells: marks in, scores per J aspect, J aspects in dispute."""
+    spread = {"$subtract": [{"$max": _scores("$$a.v")}, {"$min": _scores("$$a.v")}]}
+    disputed: Any = 0 if limit is None else {"$size": {"$filter": {
+        "input": {"$objectToArray": "$j"}, "as": "a", "cond": {"$gt": [spread, limit]}}}}
+    return {"$set": {
+        "nm": {"$size": {"$objectToArray": "$m"}},
+        "jn": {"$arrayToObject": {"$map": {"input": {"$objectToArray": "$j"}, "as": "a",
+                                           "in": {"k": "$$a.k", "v": {"$size": {"$objectToArray": "$$a.v"}}}}}},
+        "jd": disputed}}
+
+
+def row_update(cells: dict[str, Any], entries: list[dict], limit: int | None) -> list[dict]:
+    """The pipeline that sets ``cells`` (path -> value), appends ``entries`` to the log and recounts."""
+    stage: dict[str, Any] = {path: {"$literal": value} for path, value in cells.items()}
+    stage["log"] = {"$concatArrays": [{"$ifNull": ["$log", []]}, {"$literal": entries}]}
+    stage["v"] = {"$add": [{"$ifNull": ["$v", 0]}, 1]}
+    return [{"$set": stage}, counters_stage(limit)]
+
+
+def open_row(rid: str, roster_version: int) -> dict:
+    """The guard every write carries: the row is not locked and the writer's roster is current."""
+    return {"_id": rid, "locked": False, "rv": {"$lte": roster_version}}
+
+
+class MarkRows:
+    """Reads and writes of the mark rows of one database."""
+
+    def __init__(self, database):
+        self.collection = database[MARKS]
+
+    def create(self, code: str, subs: Iterable[str], entries: Iterable[str], roster_version: int) -> None:
+        """A row for every sub-criterion and entry (idempotent: rows already there are kept)."""
+        rows = [UpdateOne({"_id": row_id(code, sub, entry)},
+                          {"$setOnInsert": {"code": code, "sub": sub, "entry": entry, "locked": False,
+                                            "unlocked_before": False, "rv": roster_version, "v": 0, "m": {},
+                                            "j": {}, "log": [], "nm": 0, "jn": {}, "jd": 0}}, upsert=True)
+                for sub in subs for entry in entries]
+        if rows:
+            self.collection.bulk_write(rows, ordered=False)
+
+    def write_one(self, rid: str, guard: dict, cells: dict, entries: list[dict], limit: int | None,
+                  projection: dict) -> dict | None:
+        """One row changed when it also matches ``guard``: the row afterwards (``projection``), or None."""
+        return self.collection.find_one_and_update({**guard, "_id": rid}, row_update(cells, entries, limit),
+                                                   projection=projection, return_document=ReturnDocument.AFTER)
+
+    def write_many(self, writes: list[tuple[dict, dict, list[dict]]], limit: int | None) -> int:
+        """Each ``(guard, cells, entries)`` as one row update, all in one bulk write; how many matched."""
+        if not writes:
+            return 0
+        ops = [UpdateOne(guard, row_update(cells, entries, limit)) for guard, cells, entries in writes]
+        try:
+            return self.collection.bulk_write(ops, ordered=False).matched_count
+        except BulkWriteError as error:  # pragma: no cover - only on a server refusing an update
+            return int(error.details.get("nMatched", 0))
+
+    def read(self, ids: Iterable[str], projection: dict | None = None) -> dict[str, dict]:
+        return {row["_id"]: row for row in self.collection.find({"_id": {"$in": list(ids)}}, projection or CELLS)}
+
+    def of(self, code: str, sub: str | None = None, projection: dict | None = None, **match) -> list[dict]:
+        query = {"code": code, **({"sub": sub} if sub else {}), **match}
+        return list(self.collection.find(query, projection))
+
+    def set_locked(self, code: str, sub: str, locked: bool, correction: bool = True) -> int:
+        """Lock (or unlock: for a correction, or undoing a lock that failed) every row of a sub-criterion."""
+        change = {"locked": locked, **({"unlocked_before": True} if correction and not locked else {})}
+        return self.collection.update_many({"code": code, "sub": sub, "locked": not locked},
+                                           {"$set": change}).modified_count
+
+    def raise_roster_version(self, code: str, version: int) -> None:
+        """Turn back writers holding a roster older than ``version``."""
+        self.collection.update_many({"code": code, "rv": {"$lt": version}}, {"$max": {"rv": version}})

@@ -1,0 +1,177 @@
+"""A judge's marks request: every mark checked first, then all written, or none.
+
+One mark is written optimistically: a single update of its row, guarded so that it only applies
+when it changes the mark and needs no reason; the row comes back with the judges' scores. Anything
+else (a batch, or a single mark the guard turned back) reads the rows it touches, checks each mark
+against them (locked, reason needed, unchanged), and writes every row in one bulk write. With the
+idempotency claim and answer (``shared.idempotency``), a mark takes 3 round trips and a batch 4.
+
+The competition's state comes from the per-process cache while marking is open; when anything is
+refused with it, the request is checked again on fresh state before the answer goes out.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from services.scoring.adapters.mark_rows import aspect_key, key, open_row, row_id
+from services.scoring.adapters.repository import MarkingContext, ScoringRepository
+from services.scoring.domain.marking import is_disputed
+from services.scoring.domain.marksheet import Mark, check_marks, problem
+from services.scoring.refusals import refused
+from shared.errors import ServiceError, not_found
+from shared.events import utc_now
+
+
+class Stale(Exception):
+    """A row holds a newer roster than the state this request was checked with."""
+
+
+def record_marks(repo: ScoringRepository, actor: dict, code: str, payload: dict) -> dict:
+    """Record the marks of ``payload``; the answer counts them and lists new disputes."""
+    context = repo.marking_context(code, fresh=False)
+    try:
+        return _record(repo, context, actor, code, payload)
+    except (ServiceError, Stale):
+        if context is None or not context.cached:
+            raise
+    try:
+        return _record(repo, repo.marking_context(code, fresh=True), actor, code, payload)
+    except Stale:
+        raise ServiceError("CONFLICT", f"the roster of {code} changed meanwhile; submit again") from None
+
+
+def _record(repo: ScoringRepository, context: MarkingContext | None, actor: dict, code: str, payload: dict) -> dict:
+    if context is None:
+        raise not_found("competition", code)
+    status, user = context.state["status"], actor["username"]
+    if status != "marking":
+        raise ServiceError("INVALID_STATE", f"marking of {code} has not opened" if status == "setup"
+                           else f"results of {code} are final: marks can no longer change")
+    if not context.roster.marker(user):
+        raise ServiceError("FORBIDDEN", f"{user} is not assigned to {code} as judge or chief expert")
+    checked, problems = check_marks(payload["marks"], user, context.roster, context.scheme, context.index)
+    if problems:
+        raise refused(problems, "marks refused")
+    if len(checked) == 1:
+        answer = _record_one(repo, context, actor, code, checked[0], payload)
+        if answer is not None:
+            return answer
+    return _record_many(repo, context, actor, code, checked, payload)
+
+
+def _cell(mark: Mark, user: str) -> tuple[str, Any]:
+    """Where a mark goes in its row and what is stored there."""
+    field = aspect_key(mark.aspect)
+    if mark.judgement:
+        return f"j.{field}.{key(user)}", mark.value
+    return f"m.{field}", {"v": mark.value, "by": user, **({"o": mark.observed} if mark.observed is not None else {})}
+
+
+def _log(mark: Mark, context: MarkingContext, actor: dict, payload: dict, now) -> dict:
+    """The audit entry of a changed mark (its old value is the previous entry's)."""
+    entry = {"at": now, "by": actor["username"], "role": actor.get("role"), "kind": "marks",
+             "rid": payload["request_id"], "reason": payload.get("reason"),
+             "a": context.scheme.aspects[mark.aspect].id, "t": "J" if mark.judgement else "M", "new": mark.value}
+    if mark.judgement:
+        entry["judge"] = actor["username"]
+    elif mark.observed is not None:
+        entry["o"] = mark.observed
+    return entry
+
+
+def _answer(code: str, recorded: int, changed: int, disputes: list[dict]) -> dict:
+    return {"competition_code": code, "recorded": recorded, "changed": changed, "unchanged": recorded - changed,
+            "disputes": disputes}
+
+
+def _dispute(context: MarkingContext, mark: Mark, scores: dict, user: str) -> list[dict]:
+    if not mark.judgement or not is_disputed(list(scores.values()), context.state["policy"].get("dispute_limit")):
+        return []
+    return [{"entry": mark.entry, "aspect": context.scheme.aspects[mark.aspect].id, "scores": {user: mark.value}}]
+
+
+def _record_one(repo: ScoringRepository, context: MarkingContext, actor: dict, code: str, mark: Mark,
+                payload: dict) -> dict | None:
+    """One mark in one guarded update; None when the guard turned it back (unchanged, locked, reason...)."""
+    path, stored = _cell(mark, actor["username"])
+    changes = {path: {"$ne": mark.value}} if mark.judgement else {
+        "$or": [{f"{path}.v": {"$ne": mark.value}}, {f"{path}.o": {"$ne": mark.observed}}]}
+    guard = {**open_row(row_id(code, mark.sub, mark.entry), context.roster.version), "$and": [changes]}
+    if not payload.get("reason"):
+        guard["$and"].append({"$or": [{"unlocked_before": False}, {path: {"$exists": False}}]})
+    field = aspect_key(mark.aspect)
+    row = repo.rows.write_one(guard["_id"], guard, {path: stored}, [_log(mark, context, actor, payload, utc_now())],
+                              context.state["policy"].get("dispute_limit"), {f"j.{field}": 1})
+    if row is None:
+        return None
+    scores = ((row.get("j") or {}).get(field) or {}) if mark.judgement else {}
+    return _answer(code, 1, 1, _dispute(context, mark, scores, actor["username"]))
+
+
+def _held(row: dict, mark: Mark, user: str) -> tuple[Any, Any, dict]:
+    """(value held, observation held, the judges' scores) of the mark's cell in its row."""
+    field = aspect_key(mark.aspect)
+    if mark.judgement:
+        scores = (row.get("j") or {}).get(field) or {}
+        return scores.get(key(user)), None, scores
+    cell = (row.get("m") or {}).get(field)
+    return (cell["v"], cell.get("o"), {}) if cell else (None, None, {})
+
+
+def _rows_of(repo: ScoringRepository, context: MarkingContext, code: str, checked: list[Mark]) -> dict[str, dict]:
+    """The rows the marks go to (a row missing since marking opened is created first)."""
+    ids = {row_id(code, m.sub, m.entry) for m in checked}
+    rows = repo.rows.read(ids)
+    missing = [m for m in checked if row_id(code, m.sub, m.entry) not in rows]
+    if missing:
+        for mark in missing:
+            repo.rows.create(code, [mark.sub], [mark.entry], context.roster.version)
+        rows = repo.rows.read(ids)
+    if any(row.get("rv", 0) > context.roster.version for row in rows.values()):
+        raise Stale
+    return rows
+
+
+def _record_many(repo: ScoringRepository, context: MarkingContext, actor: dict, code: str, checked: list[Mark],
+                 payload: dict) -> dict:
+    user, reason, now = actor["username"], payload.get("reason"), utc_now()
+    rows = _rows_of(repo, context, code, checked)
+    writes: dict[str, tuple[dict, dict, list[dict]]] = {}
+    problems: list[dict] = []
+    disputes: list[dict] = []
+    for mark in checked:
+        rid = row_id(code, mark.sub, mark.entry)
+        row = rows[rid]
+        if row.get("locked"):
+            problems.append(problem(f"/marks/{mark.index}", f"sub-criterion {mark.sub} is locked", "LOCKED"))
+            continue
+        old, old_observed, scores = _held(row, mark, user)
+        if old == mark.value and (mark.judgement or old_observed == mark.observed):
+            continue
+        if old is not None and row.get("unlocked_before") and not reason:
+            field = "score" if mark.judgement else ("observed" if mark.observed is not None else "value")
+            problems.append(problem(f"/marks/{mark.index}/{field}", f"sub-criterion {mark.sub} was unlocked for a "
+                                    "correction: changing a mark needs a reason", "REASON_REQUIRED"))
+            continue
+        _, cells, entries = writes.setdefault(rid, (open_row(rid, context.roster.version), {}, []))
+        path, stored = _cell(mark, user)
+        cells[path] = stored
+        entries.append(_log(mark, context, actor, payload, now))
+        disputes += _dispute(context, mark, {**scores, key(user): mark.value}, user)
+    if problems:
+        problems.sort(key=lambda p: int(p["path"].split("/")[2]))
+        raise refused(problems, "marks refused")
+    _write(repo, context, list(writes.values()))
+    return _answer(code, len(checked), sum(len(w[2]) for w in writes.values()), disputes)
+
+
+def _write(repo: ScoringRepository, context: MarkingContext, writes: list[tuple[dict, dict, list[dict]]]) -> None:
+    matched = repo.rows.write_many(writes, context.state["policy"].get("dispute_limit"))
+    if matched == len(writes):
+        return
+    rows = repo.rows.read(guard["_id"] for guard, _, _ in writes)
+    if any(row.get("rv", 0) > context.roster.version for row in rows.values()):
+        raise Stale
+    locked = sorted({row["sub"] for row in rows.values() if row.get("locked")})
+    raise ServiceError("INVALID_STATE", f"sub-criterion {', '.join(locked) or '?'} was locked meanwhile; "
+                                        "check and resubmit")

@@ -1,0 +1,67 @@
+"""The mark rows under concurrent writers: no mark lost, counters exact, one audit entry per change.
+
+Several workers (as several service instances would) send single marks and batches into the same
+rows at once; afterwards every mark is there, the progress counters (kept by the writes) agree with
+the marks themselves, and the audit trail holds exactly one entry per change.
+"""
+from __future__ import annotations
+
+import eventlet
+
+from services.scoring.handlers.marking import sub_criterion_status
+from tests.e2e.scoring_fixtures import rid
+from tests.service.scoring_workers import scoring_worker
+from tests.service.test_scoring_service import CHIEF, JUDGES, ORG, setup
+
+ASPECTS = ("B1.1", "B1.2")
+
+
+def score(service, judge, code, cid, aspect, value):
+    return service.record_marks(judge, code, {"request_id": rid(), "marks": [
+        {"contestant_id": cid, "aspect": aspect, "score": value}]})
+
+
+def test_judges_marking_the_same_rows_at_once_lose_nothing_and_miscount_nothing(databases, test_config):
+    workers = [scoring_worker(databases["scoring"], test_config) for _ in range(3)]
+    code, ids = setup(workers[0], n=4)
+    pool = eventlet.GreenPool(12)
+    jobs = []
+    for cid in ids:
+        for aspect in ASPECTS:
+            for n, judge in enumerate(JUDGES):
+                value = 3 if (cid, aspect, n) == (ids[0], "B1.1", 0) else 2
+                jobs.append(pool.spawn(score, workers[n], judge, code, cid, aspect, value))
+    for n, judge in enumerate(JUDGES):  # and a batch per judge over the measurement aspects
+        marks = [{"contestant_id": cid, "aspect": "A1.2", "value": str(10 + n)} for cid in ids]
+        jobs.append(pool.spawn(workers[n].record_marks, judge, code, {"request_id": rid(), "marks": marks}))
+    answers = [job.wait() for job in jobs]
+    assert all(a["changed"] == a["recorded"] for a in answers)
+    service = workers[0]
+    scores = [m for m in service.list_marks(CHIEF, code, {"sub_criterion": "B1"})["items"]]
+    assert len(scores) == len(ids) * len(ASPECTS) * len(JUDGES)
+    [b1] = [s for s in service.progress(CHIEF, code)["sub_criteria"] if s["sub_criterion"] == "B1"]
+    assert (b1["expected"], b1["in"], b1["partial"], b1["disputed"]) == (8, 8, 0, 0)
+    audit = service.audit(ORG, code, {"sub_criterion": "B1"})["items"]
+    assert len(audit) == len(scores) and all(r["old"] is None for r in audit)
+    a1 = service.audit(ORG, code, {"aspect": "A1.2"})["items"]
+    assert len(a1) == 3 * len(ids)  # each judge's batch changed every mark once
+    assert [r["old"] is None for r in a1].count(True) == len(ids)
+
+
+def test_the_counters_agree_with_the_marks_they_count(databases, test_config):
+    service = scoring_worker(databases["scoring"], test_config)
+    code, ids = setup(service, n=4)
+    service.record_marks(JUDGES[0], code, {"request_id": rid(), "marks": [
+        {"contestant_id": ids[0], "aspect": "A1.1", "value": "5"},
+        {"contestant_id": ids[1], "aspect": "A1.3", "value": "7"}]})
+    for judge, value in zip(JUDGES[:2], (0, 3), strict=True):
+        score(service, judge, code, ids[2], "B1.2", value)
+    score(service, JUDGES[0], code, ids[3], "B1.1", 1)
+    score(service, JUDGES[0], code, ids[3], "B1.1", 2)  # a change: still one score
+    doc = databases["scoring"]["competitions"].find_one({"_id": code})
+    counted = {s["sub_criterion"]: s for s in service.progress(CHIEF, code)["sub_criteria"]}
+    for sub in ("A1", "B1"):
+        marks = sub_criterion_status(service.repo, code, doc, sub)
+        assert {k: counted[sub][k] for k in ("expected", "in", "missing", "partial", "disputed")} == {
+            k: marks[k] for k in ("expected", "in", "missing", "partial", "disputed")}
+    assert (counted["A1"]["in"], counted["B1"]["partial"], counted["B1"]["disputed"]) == (2, 2, 1)
