@@ -24,7 +24,7 @@ def state_of(repo: ScoringRepository, code: str, projection: dict | None = None)
 def require_chief(actor: dict, roster: Roster, also=("admin",)) -> None:
     if actor.get("role") in also:
         return
-    if actor.get("role") != "chief_expert" or roster.judges.get(actor.get("username")) != "chief_expert":
+    if actor.get("role") != "chief_expert" or roster.judges.get(str(actor.get("username"))) != "chief_expert":
         raise ServiceError("FORBIDDEN", "only the competition's chief expert may do this")
 
 
@@ -40,7 +40,7 @@ def standing(repo: ScoringRepository, registration, actor: dict, code: str, doc:
         # our copy may lag behind a co-organiser just added (or predate organisers): registration knows
         return OWNER if user in registration.organisers_of(code) else OUTSIDER
     if role in MARKERS:
-        assigned = repo.roster(code, doc).judges.get(user)
+        assigned = repo.roster(code, doc).judges.get(str(user))
         if assigned is None:
             return OUTSIDER
         return CHIEF if role == assigned == "chief_expert" else JUDGE

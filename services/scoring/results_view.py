@@ -2,14 +2,15 @@
 stored final results, their exports and the event's top-score award."""
 from __future__ import annotations
 
-from services.scoring import export
 from services.scoring.access import COMMITTEE, OWNER
+from services.scoring.adapters import results_export as export
 from services.scoring.adapters.mark_rows import decode
 from services.scoring.adapters.repository import ScoringRepository
 from services.scoring.domain.errors import MarkingRuleViolation
 from services.scoring.domain.marksheet import MAX_DETAILS, delegation_label, results_input
+from services.scoring.domain.medals import top_score_award
 from services.scoring.domain.numbers import format_mark
-from services.scoring.domain.results import compute_results, top_score_award
+from services.scoring.domain.results import compute_results
 from services.scoring.domain.roster import Roster
 from shared.errors import ServiceError
 from shared.events import iso_utc

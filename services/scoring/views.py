@@ -1,10 +1,10 @@
 """Scoring's queries: the scheme, marks, progress, disputes and the audit trail (the read side)."""
 from __future__ import annotations
 
-from services.scoring import marking_forms
+from services.scoring.adapters import marking_forms
+from services.scoring.adapters.cis_export import cis_workbook
 from services.scoring.adapters.mark_rows import COUNTERS, counts, decode
 from services.scoring.adapters.repository import ScoringRepository
-from services.scoring.cis_export import cis_workbook
 from services.scoring.domain.marksheet import sub_counts
 from services.scoring.domain.roster import Roster
 from services.scoring.domain.scheme import MarkingScheme
@@ -49,11 +49,14 @@ def list_marks(repo: ScoringRepository, code: str, doc: dict, filters: dict, vie
     """Marks, filtered; ``viewer`` (a judge) sees only their own marks until the sub-criterion is locked."""
     roster = repo.roster(code, doc)
     parsed, _ = repo.scheme(code, doc["scheme_version"])
-    wanted = roster.all_entries.get(filters.get("contestant"), filters.get("contestant"))
+    named = filters.get("contestant")
+    wanted = roster.all_entries.get(named, named) if named else None
     match = {"entry": wanted} if wanted else {}
+    heads = repo.heads(code)
     items: list[dict] = []
     for stored in repo.rows.of(code, filters.get("sub_criterion"), MARK_FIELDS, **match):
-        items += _row_marks(stored, parsed, roster, filters, viewer if not stored.get("locked") else None)
+        locked = bool(heads.get(stored["sub"], {}).get("locked"))
+        items += _row_marks({**stored, "locked": locked}, parsed, roster, filters, None if locked else viewer)
     items.sort(key=lambda r: (r["sub_criterion"], r["entry"], r["aspect"], r.get("judge") or ""))
     return items
 
@@ -113,7 +116,8 @@ def disputes(repo: ScoringRepository, code: str, doc: dict) -> list[dict]:
 
 def audit(repo: ScoringRepository, code: str, roster: Roster, filters: dict) -> list[dict]:
     """Every recorded change, oldest first: marks from the rows' logs, the rest from the audit records."""
-    entry = roster.all_entries.get(filters.get("contestant"), filters.get("contestant"))
+    named = filters.get("contestant")
+    entry = roster.all_entries.get(named, named) if named else None
     rows = [] if filters.get("kind") not in (None, "marks", "dispute") else _mark_changes(repo, code, entry, filters)
     if not (entry or filters.get("aspect") or filters.get("judge")):
         query = {"code": code, **({"kind": filters["kind"]} if filters.get("kind") else {}),

@@ -32,7 +32,7 @@ def test_whole_competition_from_scheme_to_published_results(organiser_api, make_
     reply = post_marks(judges[0], code, marks)
     assert reply.status_code == 200, reply.text
     assert reply.json()["recorded"] == 12
-    for judge, score in zip(judges, (3, 2, 2)):
+    for judge, score in zip(judges, (3, 2, 2), strict=True):
         reply = post_marks(judge, code, [{"contestant_id": cid, "aspect": a, "score": score}
                                          for cid in ids for a in ("B1.1", "B1.2")])
         assert reply.status_code == 200, reply.text
@@ -164,7 +164,7 @@ def test_conflicts_and_withdrawals_from_registration_are_honoured(organiser_api,
 def test_disputes_block_the_lock_and_unlock_needs_a_reason(organiser_api, make_user):
     c = marked_competition(organiser_api, make_user, contestants=1)
     code, cid, judges, chief = c["code"], c["contestants"][0], c["judges"], c["chief"]
-    for judge, score in zip(judges, (0, 2, 1)):
+    for judge, score in zip(judges, (0, 2, 1), strict=True):
         assert post_marks(judge, code, [{"contestant_id": cid, "aspect": a, "score": score}
                                         for a in ("B1.1", "B1.2")]).status_code == 200
     disputes = chief.get(f"/competitions/{code}/disputes").json()["items"]

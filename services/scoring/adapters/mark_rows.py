@@ -102,11 +102,14 @@ class MarkRows:
     def __init__(self, database):
         self.collection = database[MARKS]
 
-    def create(self, code: str, subs: Iterable[str], entries: Iterable[str], roster_version: int) -> None:
-        """A row for every sub-criterion and entry (idempotent: rows already there are kept)."""
+    def create(self, code: str, subs: Iterable[str], entries: Iterable[str], roster_version: int,
+               head: dict | None = None) -> None:
+        """A row for every sub-criterion and entry (idempotent: rows already there are kept), locked as
+        the sub-criterion's ``head`` is (open when marking opens)."""
+        locked, corrected = bool((head or {}).get("locked")), bool((head or {}).get("unlocked_before"))
         rows = [UpdateOne({"_id": row_id(code, sub, entry)},
-                          {"$setOnInsert": {"code": code, "sub": sub, "entry": entry, "locked": False,
-                                            "unlocked_before": False, "rv": roster_version, "v": 0, "m": {},
+                          {"$setOnInsert": {"code": code, "sub": sub, "entry": entry, "locked": locked,
+                                            "unlocked_before": corrected, "rv": roster_version, "v": 0, "m": {},
                                             "j": {}, "log": [], "nm": 0, "jn": {}, "jd": 0}}, upsert=True)
                 for sub in subs for entry in entries]
         if rows:

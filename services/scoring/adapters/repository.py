@@ -39,7 +39,7 @@ from shared.events import utc_now
 
 COMPETITIONS, ROSTER, SCHEMES = (collection_name(d) for d in (CompetitionState, RosterMember, StoredScheme))
 SHEETS, AUDIT, RESULTS = (collection_name(d) for d in (SubCriterionHead, AuditRecord, StoredResults))
-NEW_STATE = {"status": "setup", "snapshot": None, "snapshot_revision": 0, "scheme_version": 0, "roster_version": 0,
+NEW_STATE: dict[str, Any] = {"status": "setup", "snapshot": None, "snapshot_revision": 0, "scheme_version": 0, "roster_version": 0,
              "conflicts": [], "conflicts_revision": 0, "results_revision": 0}
 HOT_FIELDS = {"status": 1, "scheme_version": 1, "roster_version": 1, "policy": 1, "snapshot.team": 1}
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 from .errors import MarkingRuleViolation, Problem
 from .measurement import PASS_FAIL, MeasurementError, observe, possible_marks
@@ -37,7 +37,7 @@ RAW_TOTAL_MIN = Decimal("0")
 RAW_TOTAL_MAX = Decimal("100")
 DEFAULT_AGGREGATION = "worldskills_mean"
 
-Scores = Union[Mapping[str, int], Sequence[int]]
+Scores = Mapping[str, int] | Sequence[int]
 
 
 @dataclass(frozen=True)

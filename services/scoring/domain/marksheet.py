@@ -69,13 +69,13 @@ def check_marks(marks: list[dict], judge: str, roster: Roster, scheme: MarkingSc
         base = f"/marks/{i}"
         entry, named = _entry(item, base, roster, problems)
         aspect_id = item.get("aspect")
-        position = index.get(aspect_id)
+        position = index.get(aspect_id) if isinstance(aspect_id, str) else None
         if position is None:
             problems.append(problem(base + "/aspect", f"no aspect {aspect_id!r} in the marking scheme", "UNKNOWN_ASPECT"))
             continue
         aspect = aspects[position]
         clashes = roster.conflicted(judge, entry) if entry is not None else []
-        if clashes:
+        if clashes and entry is not None:
             reasons = roster.conflict_reasons(judge, entry)
             why = f" ({', '.join(reasons)})" if reasons else ""
             problems.append(problem(f"{base}/{named}", f"{judge} has a conflict of interest with "

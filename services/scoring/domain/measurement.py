@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from .errors import Problem
@@ -144,26 +145,26 @@ def measurement_from_cis(kind: str, params_text: str, label: str = "", flag: boo
     if kind not in KINDS:
         raise MeasurementError(f"unknown measurement type {kind!r}; known: {', '.join(KINDS)}")
     params = decode_params(params_text)
-    base = {"kind": kind, "label": label.strip(), "flag": bool(flag)}
+    base = partial(Measurement, kind=kind, label=label.strip(), flag=bool(flag))
     if kind == PASS_FAIL:
-        return Measurement(**base)
+        return base()
     if kind == NUMBER_COMPLETED:
         possible = _number(params, "NUM_POSSIBLE")
         if possible < 1 or possible != possible.to_integral_value():
             raise MeasurementError(f"NUM_POSSIBLE must be a whole number of 1 or more, got {possible}")
-        return Measurement(**base, possible=int(possible))
+        return base(possible=int(possible))
     deduction_type = _kind_of(params, "DEDUCTION_TYPE")
     if kind == REGULAR_DIFFERENCE:
-        return Measurement(**base, deduction_type=deduction_type, target=_number(params, "TARGET_VALUE", Decimal(0)),
+        return base(deduction_type=deduction_type, target=_number(params, "TARGET_VALUE", Decimal(0)),
                            difference=_number(params, "DIFFERENCE"), difference_type=_kind_of(params, "DIFFERENCE_TYPE"),
                            deduction=_number(params, "DEDUCTION"))
     if kind == CHOICE:
         choices = tuple(Choice(parts.get("LABEL", "").strip(), _number(parts, "DEDUCTION", Decimal(0)))
                         for parts in _indexed(params, "CHOICE").values())
-        return Measurement(**base, deduction_type=deduction_type, choices=choices)
+        return base(deduction_type=deduction_type, choices=choices)
     ranges = tuple(Range(_number(parts, "LOWER"), _number(parts, "UPPER"), _number(parts, "DEDUCTION", Decimal(0)))
                    for parts in _indexed(params, "RANGE").values())
-    return Measurement(**base, deduction_type=deduction_type, target=_number(params, "TARGET_VALUE", Decimal(0)),
+    return base(deduction_type=deduction_type, target=_number(params, "TARGET_VALUE", Decimal(0)),
                        ranges=ranges)
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Union
 
-Exact = Union[Decimal, Fraction, int]
+Exact = Decimal | Fraction | int
 
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
@@ -53,7 +52,8 @@ def _parse_text(value: str, allow_comma: bool) -> Decimal:
 
 def has_at_most_places(value: Decimal, places: int = 2) -> bool:
     """True when ``value`` needs no more than ``places`` decimals (0.50 yes, 0.125 no)."""
-    return value.is_finite() and (value.is_zero() or value.normalize().as_tuple().exponent >= -places)
+    exponent = value.normalize().as_tuple().exponent
+    return value.is_finite() and (value.is_zero() or (isinstance(exponent, int) and exponent >= -places))
 
 
 def round_half_up(value: Exact, places: int = 2) -> Decimal:

@@ -43,7 +43,7 @@ def validate_policy(data: Any) -> list[Problem]:
     if problems:
         return problems
     from .marking import AGGREGATIONS  # local imports: results imports this module
-    from .results import SPREAD_RULES
+    from .medals import SPREAD_RULES
 
     if data["judgement_aggregation"] not in AGGREGATIONS:
         known = ", ".join(sorted(AGGREGATIONS))

@@ -6,7 +6,7 @@ Pure: the workbook is opened by :mod:`services.scoring.adapters.scheme_workbook`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -221,7 +221,7 @@ def aspect_columns(header: tuple[Any, ...]) -> tuple[dict[str, int], list[str]]:
 # --------------------------------------------------------------------------- scheme and problems
 
 
-def assemble_scheme(wsos: list[WsosSection], criteria: list[tuple[str, str, Decimal | None]],
+def assemble_scheme(wsos: list[WsosSection], criteria: Sequence[tuple[str, str, Decimal | None]],
                     subs: list[SubCriterion], aspects: list[Aspect]) -> MarkingScheme:
     """A scheme from what a sheet held: aspect ids ``<sub>.<n>`` and CIS references are given
     here, and a criterion without a trusted mark (None: a formula) carries its aspects' sum."""
@@ -249,7 +249,7 @@ def cell_order(path: str) -> tuple[str, int, int, str]:
 
 
 def merge_problems(parse_problems: list[Problem], rule_problems: list[Problem],
-                   shape_problems: list[Problem] = ()) -> list[Problem]:
+                   shape_problems: Sequence[Problem] = ()) -> list[Problem]:
     """All problems sorted by sheet and cell; a rule problem on a cell that already failed to parse
     is dropped, and so is a shape problem on a cell that already has a problem."""
     failed = {p.path for p in parse_problems}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pymongo.results import UpdateResult
+
 from services.scoring.access import CHIEF, OWNER, access, require_chief, state_of
 from services.scoring.adapters.mark_rows import decode
 from services.scoring.adapters.repository import COMPETITIONS, SHEETS, ScoringRepository, head_id
@@ -21,7 +23,7 @@ from services.scoring.results_view import PUBLISHED_FIELDS, compute, event_compe
 from shared.errors import ServiceError, not_found
 from shared.events import utc_now
 
-Publish = Callable[..., object]
+Publish = Callable[..., UpdateResult]
 
 
 def open_marking(repo: ScoringRepository, registration, publish: Publish, actor: dict, code: str,

@@ -124,8 +124,9 @@ def _rows_of(repo: ScoringRepository, context: MarkingContext, code: str, checke
     rows = repo.rows.read(ids)
     missing = [m for m in checked if row_id(code, m.sub, m.entry) not in rows]
     if missing:
+        heads = repo.heads(code)
         for mark in missing:
-            repo.rows.create(code, [mark.sub], [mark.entry], context.roster.version)
+            repo.rows.create(code, [mark.sub], [mark.entry], context.roster.version, heads.get(mark.sub))
         rows = repo.rows.read(ids)
     if any(row.get("rv", 0) > context.roster.version for row in rows.values()):
         raise Stale

@@ -6,11 +6,11 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
+from services.scoring.adapters.cis_export import SHEET, cis_workbook
+from services.scoring.adapters.marking_forms import form_pdf, form_xlsx
 from services.scoring.adapters.scheme_workbook import read_scheme_workbook
-from services.scoring.cis_export import SHEET, cis_workbook
 from services.scoring.domain.scheme import MarkingScheme
 from services.scoring.domain.scheme_json import load_scheme, scheme_to_json
-from services.scoring.marking_forms import form_pdf, form_xlsx
 from tests.unit.scoring.cis_fixture import build_cis_xlsx, build_score_sheet
 
 

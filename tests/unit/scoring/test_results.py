@@ -6,6 +6,16 @@ from decimal import Decimal
 import pytest
 
 from services.scoring.domain.errors import MarkingRuleViolation, PolicyInvalid
+from services.scoring.domain.medals import (
+    SPREAD_RULES,
+    allocate_medals,
+    best_of_delegation,
+    medal_points,
+    medallion,
+    rank_with_ties,
+    standardise,
+    top_score_award,
+)
 from services.scoring.domain.policy import (
     DEFAULT_POLICY_PATH,
     POLICY_SCHEMA_PATH,
@@ -13,19 +23,7 @@ from services.scoring.domain.policy import (
     resolve_policy,
     validate_policy,
 )
-from services.scoring.domain.results import (
-    SPREAD_RULES,
-    Contestant,
-    allocate_medals,
-    best_of_delegation,
-    compute_results,
-    medal_points,
-    medallion,
-    rank_with_ties,
-    result_to_json,
-    standardise,
-    top_score_award,
-)
+from services.scoring.domain.results import Contestant, compute_results, result_to_json
 from services.scoring.domain.scheme_json import load_scheme
 
 D = Decimal

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from services.awards.adapters import exports as awards_exports
-from services.scoring import export as scoring_export
+from services.scoring.adapters import results_export as scoring_export
 from shared.exports import csv_text, is_formula_like, put_text, sheet_title, to_csv, to_xlsx
 
 FORMULA_NAME = '=HYPERLINK("http://x","click")'
@@ -117,7 +117,7 @@ def test_put_text_keeps_styled_sheets_safe_too():
 
 
 def test_the_cis_scheme_export_writes_hostile_descriptions_as_text():
-    from services.scoring.cis_export import cis_workbook
+    from services.scoring.adapters.cis_export import cis_workbook
     from services.scoring.domain.scheme_json import load_scheme
     from tests.e2e.scoring_fixtures import small_scheme
 

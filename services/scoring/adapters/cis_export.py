@@ -58,7 +58,7 @@ def cis_workbook(scheme: MarkingScheme, skill: str) -> bytes:
     put_text(sheet, 1, 1, skill).font = BOLD
     sheet.merge_cells("A1:K1")
     row = _wsos_table(sheet, scheme, 3) + 3
-    criteria_rows = {}
+    criteria_rows: dict[str, int] = {}
     row = _criteria_table(sheet, scheme, row, criteria_rows) + 3
     blocks = _blocks(sheet, calculations, scheme, row)
     for letter, criterion_row in criteria_rows.items():
