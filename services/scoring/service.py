@@ -116,7 +116,8 @@ class ScoringService(OutboxPublisher):
         """Record a judge's marks: every mark checked first, then all written, or none."""
         require_role(actor, MARKERS)
         validate(payload, SCHEMAS / "marks_submit.json", "marks")
-        return run_command(self.db, f"{actor['username']}:marks:{code}", payload,
+        user = actor["username"]
+        return run_command(self.repo.request_records(code, user), f"{user}:marks:{code}", payload,
                            lambda _: marks.record_marks(self.repo, actor, code, payload))
 
     @rpc

@@ -221,6 +221,10 @@ class ScoringRepository:
     def heads(self, code: str) -> dict[str, dict]:
         return {doc["sub"]: doc for doc in self.db[SHEETS].find({"code": code}, {"_outbox": 0})}
 
+    def request_records(self, code: str, username: str) -> RequestRecords:
+        """Where the idempotency records of ``username``'s marks requests in ``code`` are kept."""
+        return RequestRecords(self.db, code, username)
+
     # ------------------------------------------------------------------ audit, results
 
     def audit(self, code: str, actor: dict, kind: str, **fields) -> None:
@@ -238,6 +242,23 @@ class ScoringRepository:
 
     def event_results(self, event: str) -> list[dict]:
         return list(self.db[RESULTS].find({"event": event}))
+
+
+class RequestRecords:
+    """``shared.idempotency`` storage for one marker's requests in one competition: a collection of its own.
+
+    Measured on the local server (mongoeco's SQLite engine), interleaving both under the same load:
+    ``insert_one`` into a collection of 5,000 records ran at 11/s, into a fresh one at 71/s, while
+    reads and updates by ``_id`` did not slow down. Every request's claim is an insert, so its records
+    stay in a small collection per competition and marker; on MongoDB the ``_id`` index makes the
+    partition irrelevant.
+    """
+
+    def __init__(self, database, code: str, username: str):
+        self.collection = database[f"requests.marks.{code}.{username}"]
+
+    def __getitem__(self, _name: str):
+        return self.collection
 
 
 def head_id(code: str, sub: str) -> str:
