@@ -7,10 +7,6 @@ waits for the broker's publisher confirm) and pulled from the document. Whatever
 (broker down, process killed between the write and the publish) is relayed by the service's timer
 from the collections it names in ``outbox_collections``, in order; the relay's query is indexed.
 
-Older call sites still use ``_emit``: the event is recorded in the ``outbox`` collection right after
-the write, then dispatched; there a crash between the two writes loses the event. Sent entries
-expire after a week (TTL index).
-
 A relayed event may go out twice (a crash after the publish and before the pull, or two instances
 relaying at once); consumers are idempotent by ``event_id``, so each is applied once.
 """
@@ -25,13 +21,12 @@ from nameko.events import EventDispatcher
 from nameko.timer import timer
 from pymongo.results import UpdateResult
 
-from shared.db import ensure_expiry_index, ensure_index_once, expires_after
+from shared.db import ensure_index_once
 from shared.events import new_event, utc_now
 
 log = logging.getLogger(__name__)
 Dispatch = Callable[[str, dict], None]
 OUTBOX_FIELD = "_outbox"
-KEEP_SENT_SECONDS = 7 * 24 * 3600
 
 
 def pending_event(name: str, payload: dict) -> dict:
@@ -89,15 +84,6 @@ def relay(db, collections: tuple[str, ...], dispatch: Dispatch, older_than_secon
     return sent
 
 
-def emit(db, dispatch: Dispatch, name: str, payload: dict) -> dict:
-    """Record the event, dispatch it, mark it sent; a failed dispatch is left for ``flush``."""
-    event = new_event(name, payload)
-    ensure_expiry_index(db["outbox"])
-    db["outbox"].insert_one({"_id": event["event_id"], "name": name, "event": event, "sent": False, "at": utc_now()})
-    _send(db, dispatch, name, event)
-    return event
-
-
 def try_dispatch(dispatch: Dispatch, name: str, event: dict) -> bool:
     """Dispatch one event now; False (and a warning) when the broker refused it: it waits for the relay."""
     return _dispatched(dispatch, name, event)
@@ -110,22 +96,6 @@ def _dispatched(dispatch: Dispatch, name: str, event: dict) -> bool:
         log.warning("event %s %s not dispatched yet (%s); the outbox will retry", name, event["event_id"], exc)
         return False
     return True
-
-
-def _send(db, dispatch: Dispatch, name: str, event: dict) -> bool:
-    if not _dispatched(dispatch, name, event):
-        return False
-    db["outbox"].update_one({"_id": event["event_id"]}, {"$set": {"sent": True, **expires_after(utc_now(), KEEP_SENT_SECONDS)}})
-    return True
-
-
-def flush(db, dispatch: Dispatch, older_than_seconds: float = 5.0, limit: int = 500) -> int:
-    """Dispatch events left unsent for longer than ``older_than_seconds``; returns how many went out."""
-    cutoff = utc_now() - timedelta(seconds=older_than_seconds)
-    ensure_expiry_index(db["outbox"])
-    ensure_index_once(db["outbox"], [("sent", 1), ("at", 1)], name="unsent")
-    pending = db["outbox"].find({"sent": False, "at": {"$lt": cutoff}}).sort("at", 1).limit(limit)
-    return sum(_send(db, dispatch, doc["name"], doc["event"]) for doc in pending)
 
 
 class OutboxPublisher:
@@ -150,10 +120,6 @@ class OutboxPublisher:
             relay_document(self.db, collection, doc_id, self.dispatch)
         return result
 
-    def _emit(self, name: str, payload: dict) -> dict:
-        return emit(self.db, self.dispatch, name, payload)
-
     @timer(interval=5)
     def flush_outbox(self) -> None:
-        flush(self.db, self.dispatch, self.outbox_grace_seconds)
         relay(self.db, self.outbox_collections, self.dispatch, self.outbox_grace_seconds)

@@ -12,7 +12,6 @@ from shared.db import ensure_expiry_index
 from shared.errors import ServiceError
 from shared.events import handle_once, utc_now
 from shared.idempotency import COLLECTION, fingerprint, run_once
-from shared.outbox import emit
 
 
 @pytest.fixture
@@ -65,13 +64,11 @@ def expiry_index(collection) -> dict:
     return index
 
 
-def test_requests_processed_events_and_sent_outbox_entries_expire(db):
+def test_requests_and_processed_events_expire(db):
     now = utc_now()
     run_once(db, "expiry", uuid.uuid4().hex, {}, lambda: "done")
     handle_once(db, {"event_id": uuid.uuid4().hex}, lambda event: None)
-    emit(db, lambda name, event: None, "marks_locked",
-         {"competition_code": "EXPIRY1", "sub_criterion": "A1", "locked_by": "chief"})
-    for name in (COLLECTION, "processed_events", "outbox"):
+    for name in (COLLECTION, "processed_events"):
         assert expiry_index(db[name])["expireAfterSeconds"] == 0
         newest = db[name].find_one({}, sort=[("expires_at", -1)])
         assert newest["expires_at"].replace(tzinfo=None) > now.replace(tzinfo=None) + timedelta(days=6)
