@@ -156,6 +156,7 @@ def test_parsing_runs_off_the_event_loop_so_other_work_is_answered_meanwhile(mon
     importer = eventlet.spawn(read_workbook, workbook_bytes())
     hold.wait_until_parsing()
     eventlet.spawn(hold.release, "other answered")
-    book = importer.wait()
+    with eventlet.Timeout(60, AssertionError("the parse's answer never came back from the thread pool")):
+        book = importer.wait()
     assert hold.order == ["other answered", "parse finished"]
     assert book.worksheets[0].rows[1] == ("张三", "男")
