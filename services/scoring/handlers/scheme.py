@@ -19,30 +19,34 @@ def wsos_required(doc: dict) -> bool:
     return (doc.get("snapshot") or {}).get("tier") in (None, "worldskills")
 
 
-def put_scheme(repo: ScoringRepository, registration, actor: dict, code: str, scheme: dict) -> dict:
+def _owned_state(repo: ScoringRepository, registration, actor: dict, code: str) -> dict:
     doc = known(repo, registration, code)
     access(repo, registration, actor, code, doc, (OWNER,))
+    return doc
+
+
+def put_scheme(repo: ScoringRepository, registration, actor: dict, code: str, scheme: dict) -> dict:
+    doc = _owned_state(repo, registration, actor, code)
     try:
         parsed = load_scheme(scheme, require_wsos=wsos_required(doc))
     except SchemeInvalid as error:
         raise scheme_refused(error, "marking scheme") from None
-    return _store(repo, registration, actor, code, parsed, "json")
+    return _store(repo, actor, code, doc, parsed, "json")
 
 
 def import_scheme(repo: ScoringRepository, registration, actor: dict, code: str, content: bytes) -> dict:
-    doc = known(repo, registration, code)
-    access(repo, registration, actor, code, doc, (OWNER,))
+    doc = _owned_state(repo, registration, actor, code)
     try:
         imported = read_scheme_workbook(content, require_wsos=wsos_required(doc))
     except SchemeInvalid as error:
         raise scheme_refused(error, "marking scheme workbook") from None
     source = "cis_xlsx" if imported.layout == "cis" else "score_sheet_xlsx"
-    answer = _store(repo, registration, actor, code, imported.scheme, source)
+    answer = _store(repo, actor, code, doc, imported.scheme, source)
     return {**answer, "warnings": imported.warnings + answer["warnings"]}
 
 
-def _store(repo: ScoringRepository, registration, actor: dict, code: str, parsed: MarkingScheme, source: str) -> dict:
-    doc = known(repo, registration, code)
+def _store(repo: ScoringRepository, actor: dict, code: str, doc: dict, parsed: MarkingScheme, source: str) -> dict:
+    """``doc`` is the state read before parsing; ``save_scheme`` refuses again if marking opened since."""
     frozen = ServiceError("INVALID_STATE", f"marking of {code} has opened: its marking scheme is frozen")
     if doc["status"] != "setup":
         raise frozen
