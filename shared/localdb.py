@@ -53,6 +53,10 @@ async def _serve(folder: Path | None, host: str, port: int) -> None:
     from mongoeco.engines.sqlite import SQLiteEngine
     from mongoeco.wire import AsyncMongoEcoProxyServer
 
+    from shared.localdb_engines import skip_redundant_id_scans
+
+    skip_redundant_id_scans()
+
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
