@@ -77,3 +77,20 @@ def test_a_batch_of_300_marks_takes_at_most_five_round_trips(counted):
                          [mark(c, a, 1) for a in aspects[:30] for c in contestants[2:12]])
     assert min(sheet, across) > 0 and max(sheet, across) <= BATCH_TARGET, (f"round trips of 300 marks: {sheet} for one contestant's sheet, "
                                                 f"{across} for one sub-criterion across 10 contestants")
+
+
+def opening_round_trips(service, counter: RoundTrips, database: str, contestants: int) -> int:
+    code = f"RT{rid()[:8]}"
+    service.registration.roster_snapshot.return_value = snapshot(code, [contestant(code, i) for i in range(contestants)])
+    service.put_marking_scheme(ORG, code, big_scheme(3, 5))
+    before = counter.total(database)
+    service.open_marking(ORG, code)
+    return counter.total(database) - before
+
+
+def test_opening_marking_takes_the_same_round_trips_for_any_roster(counted):
+    """Opening takes registration's roster in one bulk write, not a few writes per contestant."""
+    service, counter, database = counted
+    opening_round_trips(service, counter, database, 2)  # warm-up: indexes
+    small, large = (opening_round_trips(service, counter, database, n) for n in (3, 40))
+    assert 0 < small == large, f"round trips to open marking: {small} with 3 contestants, {large} with 40"

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from mongoengine.connection import get_db
 from nameko.extensions import DependencyProvider
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.scoring.adapters.documents import (
@@ -144,25 +145,16 @@ class ScoringRepository:
             self.forget(code)
             self.rows.raise_roster_version(code, done["roster_version"])
 
-    def upsert_contestant(self, code: str, view: dict, withdrawn: bool = False) -> None:
-        """A contestant of the registration view; a withdrawal is final (never undone by a late event)."""
+    def write_roster(self, code: str, contestants: Iterable[tuple[dict, bool]] = (),
+                     judges: Iterable[dict] = ()) -> None:
+        """Contestants of the registration view (each with whether it is withdrawn) and judges, in one
+        bulk write and one roster version; a withdrawal is final (never undone by a late event)."""
+        writes = [_contestant_write(code, view, withdrawn) for view, withdrawn in contestants]
+        writes += [UpdateOne({"_id": f"{code}|j|{judge['username']}"},
+                             {"$set": {**judge, "code": code, "kind": "judge"}}, upsert=True) for judge in judges]
         self.ensure_state(code)
-        fields = {k: v for k, v in view.items() if k != "status"}
-        update: dict[str, Any] = {"$set": {**fields, "code": code, "kind": "contestant"}}
-        if withdrawn:
-            update["$set"]["status"] = "withdrawn"
-        else:
-            update["$setOnInsert"] = {"status": "active"}
-        self.db[ROSTER].update_one({"_id": f"{code}|c|{view['contestant_id']}"}, update, upsert=True)
-        self.bump_roster(code)
-
-    def knows_contestant(self, code: str, contestant_id: str) -> bool:
-        return self.db[ROSTER].find_one({"_id": f"{code}|c|{contestant_id}"}, {"_id": 1}) is not None
-
-    def upsert_judge(self, code: str, judge: dict) -> None:
-        self.ensure_state(code)
-        self.db[ROSTER].update_one({"_id": f"{code}|j|{judge['username']}"},
-                                   {"$set": {**judge, "code": code, "kind": "judge"}}, upsert=True)
+        if writes:
+            self.db[ROSTER].bulk_write(writes, ordered=False)
         self.bump_roster(code)
 
     def roster(self, code: str, doc: dict) -> Roster:
@@ -213,10 +205,11 @@ class ScoringRepository:
     # ------------------------------------------------------------------ sub-criterion heads
 
     def create_heads(self, code: str, subs: list[str]) -> None:
-        for sub in subs:
-            self.db[SHEETS].update_one({"_id": head_id(code, sub)},
-                                       {"$setOnInsert": {"code": code, "sub": sub, "locked": False,
-                                                         "unlocked_before": False}}, upsert=True)
+        heads = [UpdateOne({"_id": head_id(code, sub)},
+                           {"$setOnInsert": {"code": code, "sub": sub, "locked": False, "unlocked_before": False}},
+                           upsert=True) for sub in subs]
+        if heads:
+            self.db[SHEETS].bulk_write(heads, ordered=False)
 
     def heads(self, code: str) -> dict[str, dict]:
         return {doc["sub"]: doc for doc in self.db[SHEETS].find({"code": code}, {"_outbox": 0})}
@@ -259,6 +252,16 @@ class RequestRecords:
 
     def __getitem__(self, _name: str):
         return self.collection
+
+
+def _contestant_write(code: str, view: dict, withdrawn: bool) -> UpdateOne:
+    update: dict[str, Any] = {"$set": {**{k: v for k, v in view.items() if k != "status"}, "code": code,
+                                       "kind": "contestant"}}
+    if withdrawn:
+        update["$set"]["status"] = "withdrawn"
+    else:
+        update["$setOnInsert"] = {"status": "active"}
+    return UpdateOne({"_id": f"{code}|c|{view['contestant_id']}"}, update, upsert=True)
 
 
 def head_id(code: str, sub: str) -> str:

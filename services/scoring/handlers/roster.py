@@ -11,13 +11,11 @@ def sync_roster(repo: ScoringRepository, registration, code: str) -> dict:
     snap = registration.roster_snapshot(code)
     repo.apply_snapshot(code, snap["competition"], at_least=True)
     withdrawn = set(snap.get("withdrawn") or [])
-    for person in snap.get("contestants") or []:
-        repo.upsert_contestant(code, person, withdrawn=person["contestant_id"] in withdrawn)
-    for cid in withdrawn:
-        if not repo.knows_contestant(code, cid):
-            repo.upsert_contestant(code, {"contestant_id": cid}, withdrawn=True)
-    for judge in snap.get("judges") or []:
-        repo.upsert_judge(code, judge)
+    people = snap.get("contestants") or []
+    listed = {person["contestant_id"] for person in people}
+    repo.write_roster(code, [(person, person["contestant_id"] in withdrawn) for person in people]
+                      + [({"contestant_id": cid}, True) for cid in sorted(withdrawn - listed)],
+                      snap.get("judges") or [])
     repo.apply_conflicts(code, int(snap.get("conflicts_revision") or 0), snap.get("conflicts") or [], at_least=True)
     return snap
 
@@ -36,15 +34,15 @@ def on_competition(repo: ScoringRepository, event: dict) -> None:
 
 
 def on_contestant_registered(repo: ScoringRepository, event: dict) -> None:
-    repo.upsert_contestant(event["competition_code"], event["contestant"])
+    repo.write_roster(event["competition_code"], [(event["contestant"], False)])
 
 
 def on_contestant_withdrawn(repo: ScoringRepository, event: dict) -> None:
-    repo.upsert_contestant(event["competition_code"], {"contestant_id": event["contestant_id"]}, withdrawn=True)
+    repo.write_roster(event["competition_code"], [({"contestant_id": event["contestant_id"]}, True)])
 
 
 def on_judge_assigned(repo: ScoringRepository, event: dict) -> None:
-    repo.upsert_judge(event["competition_code"], event["judge"])
+    repo.write_roster(event["competition_code"], judges=[event["judge"]])
 
 
 def on_conflicts_updated(repo: ScoringRepository, event: dict) -> None:
