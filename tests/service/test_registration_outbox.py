@@ -132,12 +132,14 @@ def test_a_roster_whose_process_died_before_the_commit_is_taken_back_whole(servi
         service.import_contestants(ORGANISER, code, roster_csv(*people), "roster.csv")
     monkeypatch.undo()
     assert service.list_contestants(ORGANISER, code, include_withdrawn=True)["items"] == []
-    assert databases["registration"]["contestants"].count_documents({"competition_code": code}) == 3  # pending
+    [staged] = databases["registration"]["roster_batches"].find({"competition_code": code})
+    assert len(staged["contestants"]) == 3  # staged, not committed
     monkeypatch.setattr(contestants, "PENDING_GRACE_SECONDS", -1)
     after = restarted(databases, test_config)
     after.settle()
     after.flush_outbox()
     assert databases["registration"]["contestants"].count_documents({"competition_code": code}) == 0
+    assert databases["registration"]["roster_batches"].count_documents({"competition_code": code}) == 0
     assert sent(after, "contestant_registered") == []
     assert service.import_contestants(ORGANISER, code, roster_csv(*people), "roster.csv")["registered"] == 3
 

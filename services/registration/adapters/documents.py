@@ -80,8 +80,9 @@ class Competition(Document):
 class Contestant(Document):
     """One entry of a person in a competition. ``active_key`` makes a second active entry impossible.
 
-    ``status`` is ``pending`` while its import batch is not yet committed (its event waits in
-    ``held_events``), then ``active`` (the event moved to ``_outbox``), later ``withdrawn``.
+    ``status`` is ``active``, later ``withdrawn``. A contestant is admitted with its roster batch
+    (``RosterBatch``) and copied here, ``active``, once the batch is committed; ``pending`` (its
+    event held in ``held_events``) is what earlier versions stored while a batch was uncommitted.
     """
 
     meta = {"db_alias": ALIAS, "collection": "contestants",
@@ -133,6 +134,24 @@ class Contestant(Document):
         return {"contestant_id": self.contestant_id, "person_key": self.person_key, "masked_id": self.masked_id,
                 "name": self.name, "gender": self.gender, "employer": self.employer, "delegation": self.delegation or None,
                 "employment": self.employment, "skill_level": self.skill_level, "team": self.team}
+
+
+class RosterBatch(Document):
+    """A roster batch (one contestant or a whole file) as admitted: one document, one write.
+
+    ``contestants`` holds each contestant as ``contestants`` will store it (``status`` ``active``,
+    its ``contestant_registered`` event in ``held_events``). The batch counts as part of the roster
+    once the competition's ``roster_batches`` says ``committed``; ``sent`` is set once every held
+    event went out. The service's ``settle`` timer copies a committed batch into ``contestants`` and
+    deletes it (see ``repository``).
+    """
+
+    meta = {"db_alias": ALIAS, "collection": "roster_batches", "indexes": ["competition_code"]}
+    batch = StringField(primary_key=True)
+    competition_code = StringField(required=True)
+    contestants = ListField(DictField())
+    sent = BooleanField(default=False)
+    staged_at = DateTimeField()
 
 
 class Expert(Document):

@@ -6,12 +6,21 @@ remembers which documents it wrote events into; ``relay`` then dispatches them (
 timer relays whatever a crash left behind). Where mongoengine cannot express an atomic update (a
 compare-and-set with an ``_outbox`` push, a ``$rename``), the document's collection is used directly.
 
-A roster batch (one contestant or a whole file) is written in three steps, all-or-nothing even if
-the process dies in between: its contestants are inserted ``pending`` with their events held back;
-the competition's ``roster_version`` compare-and-set commits the batch (``roster_batches``); then
-``activate_batch`` makes them ``active`` and moves each held event into its ``_outbox`` in the same
-update. ``pending_batches`` finds batches a dead process left pending: committed ones are activated,
-the others aborted (``abort_batch``), and a commit after an abort is refused.
+A roster batch (one contestant or a whole file of up to 5,000) is admitted in a few writes whatever
+its size, all-or-nothing even if the process dies in between (the local server writes documents one
+at a time, so a write per contestant is what made a 300-row import slow):
+
+1. ``stage_batch``: the batch's contestants, with their events held back, in one ``roster_batches``
+   document, not yet part of the roster;
+2. ``commit_batch``: the competition's ``roster_version`` compare-and-set, the commit point
+   (``roster_batches.<batch> = committed`` on the competition);
+3. ``activate_batch``: the held events sent, then the batch marked ``sent`` (one write).
+
+Readers list a committed batch's contestants from its document until ``expand_batch`` (the
+service's ``settle`` timer) has copied them into ``contestants`` and deleted it, so a batch shows
+whole or not at all. ``staged_batches`` finds every batch not yet copied: committed ones are
+copied, each event not marked sent moved into its contestant's ``_outbox`` for the relay; the
+others are aborted after a grace (``abort_batch``), and a commit after an abort is refused.
 """
 from __future__ import annotations
 
@@ -20,10 +29,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mongoengine import Document
-from mongoengine.errors import NotUniqueError
 from nameko.extensions import DependencyProvider
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
 
 from shared.db import connect_database
 from shared.errors import not_found
@@ -38,9 +47,13 @@ from .documents import (
     Contestant,
     DeclaredConflict,
     Expert,
+    RosterBatch,
     judge_view,
 )
 
+DUPLICATE_KEY = 11000
+#: Documents relayed per read and write: the local server refuses an ``$in`` of 1,000 values or more.
+RELAY_CHUNK = 500
 COMMITTED = "committed"
 ABORTED = "aborted"
 #: The collections whose documents carry events in ``_outbox`` (the relay's timer reads these).
@@ -50,6 +63,15 @@ Dispatch = Callable[[str, dict], None]
 
 def _collection(document: type[Document]) -> Collection:
     return document._get_collection()
+
+
+def _insert_new(collection: Collection, docs: list[dict]) -> None:
+    """Insert ``docs``, leaving those already stored (same ``_id``) as they are."""
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+            raise
 
 
 def _send_held(held: list[dict], dispatch: Dispatch) -> set:
@@ -98,7 +120,8 @@ class RegistrationRepository:
         (the documents written one after another in the same collection in one read and one write)."""
         written, self._written = self._written, []
         for collection, doc_ids in _runs(written):
-            relay_documents(collection.database, collection.name, doc_ids, dispatch)
+            for start in range(0, len(doc_ids), RELAY_CHUNK):
+                relay_documents(collection.database, collection.name, doc_ids[start:start + RELAY_CHUNK], dispatch)
 
     # ---------------------------------------------------------- competitions
 
@@ -126,15 +149,15 @@ class RegistrationRepository:
     # ----------------------------------------------------------- contestants
 
     def active_contestants(self, code: str) -> list[Contestant]:
-        return list(Contestant.objects(competition_code=code, status="active"))
+        return self._with_staged(code, ["active"])
 
     def contestants(self, code: str, include_withdrawn: bool) -> list[Contestant]:
         statuses = ["active", "withdrawn"] if include_withdrawn else ["active"]
-        return list(Contestant.objects(competition_code=code, status__in=statuses).order_by("registered_at", "name"))
+        return sorted(self._with_staged(code, statuses), key=lambda c: (c.registered_at, c.name))
 
     def contestant(self, code: str, contestant_id: str) -> Contestant | None:
-        return Contestant.objects(competition_code=code, contestant_id=contestant_id,
-                                  status__in=["active", "withdrawn"]).first()
+        found = self._with_staged(code, ["active", "withdrawn"], contestant_id=contestant_id)
+        return found[0] if found else None
 
     def withdrawn_ids(self, code: str) -> list[str]:
         return [c.contestant_id for c in Contestant.objects(competition_code=code, status="withdrawn")]
@@ -142,13 +165,12 @@ class RegistrationRepository:
     def withdraw(self, code: str, contestant_id: str, update: dict, event: dict) -> bool:
         return self._write(Contestant, contestant_id, {"competition_code": code, "status": "active"}, update, [event])
 
-    def stage_batch(self, docs: list[Contestant]) -> None:
-        """Insert a batch's contestants ``pending``; ``NotUniqueError`` (and nothing kept) on a duplicate."""
-        try:
-            Contestant.objects.insert(docs, load_bulk=False)
-        except NotUniqueError:
-            self.drop_batch(docs[0].import_batch)
-            raise
+    def stage_batch(self, code: str, batch: str, docs: list[Contestant]) -> None:
+        """Store a batch's contestants, not yet part of the roster, in one document (one write)."""
+        for doc in docs:
+            doc.validate()
+        _collection(RosterBatch).insert_one({"_id": batch, "competition_code": code, "staged_at": utc_now(),
+                                             "contestants": [doc.to_mongo().to_dict() for doc in docs]})
 
     def commit_batch(self, code: str, batch: str, roster_version: int) -> bool:
         """The batch's commit point: only if the roster is as it was read and the batch not aborted."""
@@ -157,58 +179,114 @@ class RegistrationRepository:
                   "$set": {f"roster_batches.{batch}": COMMITTED, "conflicts_due": utc_now()}}
         return self._write(Competition, code, condition, update)
 
-    def activate_batch(self, code: str, batch: str, dispatch: Dispatch | None = None) -> None:
-        """Make a committed batch's contestants active, each one's held event moved into its ``_outbox``.
+    def activate_batch(self, code: str, batch: str, dispatch: Dispatch) -> None:
+        """Send a committed batch's held events (what they announce is decided), in order.
 
-        With ``dispatch`` the held events are sent first (the batch is committed, so what they
-        announce is decided) and dropped by the activation instead of moved: a roster costs one
-        document write per contestant, not two. Those the broker refused move to ``_outbox``; a
-        crash before the activation leaves them held, and the timer's activation moves them.
+        All sent: the batch is marked ``sent`` (one write, whatever its size) and ``settle`` copies
+        it into ``contestants`` later without them; readers list it meanwhile (``_with_staged``). A
+        refusal: the batch is copied now, the events the broker refused moved into their
+        contestants' ``_outbox`` for the relay. A crash in between leaves the batch unmarked, and
+        ``expand_batch`` moves every held event into ``_outbox`` (consumers apply each once).
         """
-        contestants = _collection(Contestant)
-        pending = {"import_batch": batch, "status": "pending"}
-        held = list(contestants.find(pending, {"held_events": 1}))
-        sent = _send_held(held, dispatch) if dispatch else set()
-        if sent:
-            contestants.update_many({**pending, "_id": {"$in": list(sent)}},
-                                    {"$set": {"status": "active"}, "$unset": {"held_events": ""}})
-        rest = [doc["_id"] for doc in held if doc["_id"] not in sent]
-        if rest:
-            contestants.update_many({**pending, "_id": {"$in": rest}},
-                                    {"$set": {"status": "active"}, "$rename": {"held_events": OUTBOX_FIELD}})
-            self._written.extend((contestants, doc_id) for doc_id in rest)
+        doc = _collection(RosterBatch).find_one({"_id": batch}, {"contestants._id": 1, "contestants.held_events": 1})
+        if doc is None:
+            return  # already copied by the timer
+        sent = _send_held(doc["contestants"], dispatch)
+        if len(sent) == len(doc["contestants"]):
+            _collection(RosterBatch).update_one({"_id": batch}, {"$set": {"sent": True}})
+        else:
+            self.expand_batch(code, batch, sent)
+
+    def expand_batch(self, code: str, batch: str, sent: set | None = None) -> None:
+        """Copy a committed batch into ``contestants`` and delete it; its held events are dropped if the
+        batch was ``sent`` (or the contestant is in ``sent``), else moved into ``_outbox`` for the relay.
+
+        Safe to repeat or to run twice at once: a contestant already copied is left as it is.
+        """
+        doc = _collection(RosterBatch).find_one({"_id": batch})
+        if doc is not None:
+            copies, waiting = [], []
+            for son in doc["contestants"]:
+                held = son.pop("held_events", None) or []
+                if held and not doc.get("sent") and son["_id"] not in (sent or ()):
+                    son[OUTBOX_FIELD] = held
+                    waiting.append(son["_id"])
+                copies.append(son)
+            contestants = _collection(Contestant)
+            _insert_new(contestants, copies)
+            self._written.extend((contestants, doc_id) for doc_id in waiting)
+            _collection(RosterBatch).delete_one({"_id": batch})
+        else:
+            self._activate_pending(batch)
         self._forget_batch(code, batch)
 
+    def _activate_pending(self, batch: str) -> None:
+        """Activate a committed batch an earlier version stored as ``pending`` contestants."""
+        contestants = _collection(Contestant)
+        pending = {"import_batch": batch, "status": "pending"}
+        doc_ids = [doc["_id"] for doc in contestants.find(pending, {"_id": 1})]
+        if doc_ids:
+            contestants.update_many(pending, {"$set": {"status": "active"}, "$rename": {"held_events": OUTBOX_FIELD}})
+            self._written.extend((contestants, doc_id) for doc_id in doc_ids)
+
+    def expand_committed(self, code: str) -> None:
+        """Copy the competition's committed batches into ``contestants`` (before changing one of them)."""
+        for batch in self._committed_batches(code):
+            self.expand_batch(code, batch)
+
     def abort_batch(self, code: str, batch: str) -> bool:
-        """Abort a batch that was not committed and drop its contestants; False if it was committed."""
+        """Abort a batch that was not committed and drop it; False if it was committed."""
         aborted = _collection(Competition).update_one(
             {"_id": code, f"roster_batches.{batch}": {"$ne": COMMITTED}},
             {"$set": {f"roster_batches.{batch}": ABORTED}}).matched_count
         if aborted:
-            self.drop_batch(batch)
+            _collection(RosterBatch).delete_one({"_id": batch})
+            Contestant.objects(import_batch=batch, status="pending").delete()  # stored by earlier versions
             self._forget_batch(code, batch)
         return bool(aborted)
-
-    def drop_batch(self, batch: str | None) -> None:
-        Contestant.objects(import_batch=batch, status="pending").delete()
 
     def _forget_batch(self, code: str, batch: str) -> None:
         _collection(Competition).update_one({"_id": code}, {"$unset": {f"roster_batches.{batch}": ""}})
 
-    def pending_batches(self) -> dict[tuple[str, str], datetime]:
-        """``(competition, batch)`` of the contestants still pending, with the oldest one's time."""
-        found = _collection(Contestant).find({"status": "pending"},
-                                             {"competition_code": 1, "import_batch": 1, "registered_at": 1})
-        batches: dict[tuple[str, str], datetime] = {}
-        for doc in found:
+    def staged_batches(self) -> dict[tuple[str, str], datetime]:
+        """``(competition, batch)`` of every batch not yet copied into ``contestants``, with when it was
+        staged (also the contestants earlier versions left ``pending``)."""
+        found = {(doc["competition_code"], doc["_id"]): doc["staged_at"]
+                 for doc in _collection(RosterBatch).find({}, {"competition_code": 1, "staged_at": 1})}
+        for doc in _collection(Contestant).find({"status": "pending"},
+                                                {"competition_code": 1, "import_batch": 1, "registered_at": 1}):
             key = (doc["competition_code"], doc["import_batch"])
-            at = doc["registered_at"].replace(tzinfo=UTC)  # stored in UTC, read back without a zone
-            batches[key] = min(batches.get(key, at), at)
-        return batches
+            found[key] = min(found.get(key, doc["registered_at"]), doc["registered_at"])
+        return {key: at.replace(tzinfo=UTC) for key, at in found.items()}  # stored in UTC, read back without a zone
 
     def batch_committed(self, code: str, batch: str) -> bool:
+        return batch in self._committed_batches(code)
+
+    def _committed_batches(self, code: str) -> list[str]:
         doc = _collection(Competition).find_one({"_id": code}, {"roster_batches": 1}) or {}
-        return (doc.get("roster_batches") or {}).get(batch) == COMMITTED
+        return [batch for batch, state in (doc.get("roster_batches") or {}).items() if state == COMMITTED]
+
+    def _staged(self, code: str) -> list[Contestant]:
+        """The contestants of the competition's committed batches not yet copied into ``contestants``.
+
+        Read before ``contestants``: a batch copied meanwhile is then found there (it is deleted only
+        once copied), so a reader always sees a committed batch whole.
+        """
+        batches = self._committed_batches(code)
+        if not batches:
+            return []
+        found = _collection(RosterBatch).find({"_id": {"$in": batches}}, {"contestants.held_events": 0})
+        return [Contestant._from_son(son) for doc in found for son in doc["contestants"]]
+
+    def _with_staged(self, code: str, statuses: list[str], **filters: Any) -> list[Contestant]:
+        """The competition's contestants in ``statuses`` (and ``filters``), those of committed batches
+        not yet copied included."""
+        staged = [c for c in self._staged(code) if all(getattr(c, k) == v for k, v in filters.items())]
+        if not staged:
+            return list(Contestant.objects(competition_code=code, status__in=statuses, **filters))
+        stored = list(Contestant.objects(competition_code=code, **filters))
+        copied = {c.contestant_id for c in stored}
+        return [c for c in stored + [c for c in staged if c.contestant_id not in copied] if c.status in statuses]
 
     # ------------------------------------------------------- experts, judges
 

@@ -1,7 +1,8 @@
 """Contestants: one by one or a whole roster file (all rows or none), and withdrawals.
 
-A batch is admitted in the repository's three steps (stage pending, commit by the roster's
-compare-and-set, activate with each contestant's event): see ``adapters.repository``.
+A batch is admitted in the repository's steps, each one write whatever the batch's size (stage
+it as one document, commit it by the roster's compare-and-set, send its events and mark it sent);
+the service's timer copies it into ``contestants`` afterwards: see ``adapters.repository``.
 """
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from mongoengine.errors import NotUniqueError
-
 from services.registration.adapters.documents import Competition, Contestant
-from services.registration.adapters.repository import COMMITTED
 from services.registration.adapters.roster_file import parse_roster
 from services.registration.domain import roster
 from services.registration.domain.errors import RowProblem, sort_problems
-from services.registration.domain.identity import mask_resident_id, person_key
+from services.registration.domain.identity import mask_resident_id
 from services.registration.domain.roster_import import additions_from_rows, clean_contestant
 from services.registration.permissions import owned
 from shared.errors import ServiceError, not_found
@@ -28,7 +26,7 @@ from .conflicts import publish_conflicts
 from .context import Context
 from .errors import roster_error
 
-#: How long a batch may stay pending before the timer decides it (its process died mid-way).
+#: How long a batch may stay uncommitted before the timer aborts it (its process died mid-way).
 PENDING_GRACE_SECONDS = 300
 
 
@@ -68,7 +66,6 @@ def admit(ctx: Context, actor: dict, doc: Competition, rows: list[dict], collect
     nobody changed the roster meanwhile: ``roster_version`` (read with ``doc``, before the roster)
     is advanced by the commit's compare-and-set, and the loser of a race takes its rows back.
     """
-    _finish_committed(ctx, doc)
     version = doc.roster_version
     existing = [c.as_domain() for c in ctx.repo.active_contestants(doc.code)]
     additions = additions_from_rows(rows, ctx.person_secret)
@@ -77,32 +74,19 @@ def admit(ctx: Context, actor: dict, doc: Competition, rows: list[dict], collect
     if problems:
         raise roster_error(problems, collection, what)
     batch = uuid.uuid4().hex
-    docs = [_new_contestant(ctx, actor, doc.code, row, batch) for row in rows]
-    try:
-        ctx.repo.stage_batch(docs)
-    except NotUniqueError:
-        raise ServiceError("DUPLICATE", f"{what}: a contestant was registered meanwhile by another request; "
-                                        "nothing was registered, try again") from None
+    docs = [_new_contestant(actor, doc.code, row, addition.contestant.person_key, batch)
+            for row, addition in zip(rows, additions, strict=True)]
+    ctx.repo.stage_batch(doc.code, batch, docs)
     if not ctx.repo.commit_batch(doc.code, batch, version):
         ctx.repo.abort_batch(doc.code, batch)
         raise ServiceError("CONFLICT", f"{what}: the roster of {doc.code} changed while this request was checked; "
                                        "nothing was registered, try again")
     ctx.repo.activate_batch(doc.code, batch, ctx.dispatch)
     publish_conflicts(ctx, doc.code)
-    for contestant in docs:
-        contestant.status = "active"
     return docs
 
 
-def _finish_committed(ctx: Context, doc: Competition) -> None:
-    """Activate the batches committed to ``doc``'s roster but left pending (their process died)."""
-    for batch, state in (doc.roster_batches or {}).items():
-        if state == COMMITTED:
-            ctx.repo.activate_batch(doc.code, batch, ctx.dispatch)
-
-
-def _new_contestant(ctx: Context, actor: dict, code: str, row: dict, batch: str) -> Contestant:
-    key = person_key(row["id_number"], ctx.person_secret)
+def _new_contestant(actor: dict, code: str, row: dict, key: str, batch: str) -> Contestant:
     contestant = Contestant(
         contestant_id=f"{code}-{uuid.uuid4().hex[:10]}", competition_code=code, active_key=f"{code}:{key}",
         person_key=key, id_number=row["id_number"], masked_id=mask_resident_id(row["id_number"]),
@@ -110,7 +94,7 @@ def _new_contestant(ctx: Context, actor: dict, code: str, row: dict, batch: str)
         employer=row.get("employer") or "",
         delegation={"kind": row["delegation_kind"], "name": row["delegation"]} if row.get("delegation") else None,
         skill_level=row.get("skill_level"), employment=row.get("employment"), team=row.get("team"),
-        status="pending", registered_at=utc_now(), registered_by=actor["username"], import_batch=batch)
+        status="active", registered_at=utc_now(), registered_by=actor["username"], import_batch=batch)
     contestant.held_events = [pending_event("contestant_registered",
                                             {"competition_code": code, "contestant": contestant.event_view()})]
     return contestant
@@ -118,6 +102,7 @@ def _new_contestant(ctx: Context, actor: dict, code: str, row: dict, batch: str)
 
 def withdraw(ctx: Context, actor: dict, code: str, contestant_id: str, reason: str | None) -> dict:
     owned(ctx.repo, actor, code)
+    ctx.repo.expand_committed(code)  # a contestant whose batch is not copied yet is changed where it is stored
     doc = ctx.repo.contestant(code, contestant_id)
     if doc is None:
         raise not_found("contestant", contestant_id)
@@ -136,14 +121,15 @@ def withdraw(ctx: Context, actor: dict, code: str, contestant_id: str, reason: s
 
 
 def settle_batches(ctx: Context) -> None:
-    """Decide the batches a dead process left pending: activate the committed ones at once, abort
-    the others once they are older than any request could take."""
+    """Copy the committed batches into ``contestants`` (each with the events a dead process did not
+    send), and abort the others once they are older than any request could take.
+
+    Neither changes the roster readers see (a committed batch is listed from where it is), so no
+    conflicts are published here: a commit whose process died left them due for ``publish_overdue``.
+    """
     abandoned = utc_now() - timedelta(seconds=PENDING_GRACE_SECONDS)
-    for (code, batch), since in ctx.repo.pending_batches().items():
+    for (code, batch), since in ctx.repo.staged_batches().items():
         if ctx.repo.batch_committed(code, batch):
-            ctx.repo.activate_batch(code, batch, ctx.dispatch)
+            ctx.repo.expand_batch(code, batch)
         elif since < abandoned:
             ctx.repo.abort_batch(code, batch)
-        else:
-            continue
-        publish_conflicts(ctx, code)
