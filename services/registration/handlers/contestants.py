@@ -44,9 +44,8 @@ def register_one(ctx: Context, actor: dict, code: str, body: dict) -> dict:
 
 def import_roster(ctx: Context, actor: dict, code: str, content_b64: str, content_type: str) -> dict:
     """A CSV or XLSX roster: every row admitted, or none with every problem listed."""
-    owned(ctx.repo, actor, code)
+    doc = owned(ctx.repo, actor, code)
     content = decode_upload(content_b64)
-    doc = ctx.repo.competition(code)
     rows, problems = parse_roster(content, content_type, today=ctx.today)
     if not rows and not problems:
         raise ServiceError("VALIDATION_FAILED", "roster file: no contestant rows found",
