@@ -134,7 +134,7 @@ def test_a_registration_checked_against_a_stale_roster_takes_its_rows_back(servi
     assert refused.value.code == "CONFLICT"
     monkeypatch.undo()
     assert [c["name"] for c in service.list_contestants(ORGANISER, code)["items"]] == ["先到"]
-    assert list(Competition.objects.get(code=code).roster_batches.values()) == ["committed"], "the loser left nothing"
+    assert list(Competition.objects.get(code=code).roster_batches.values()) == ["sent"], "the loser left nothing"
     service.settle()  # copies the winner's batch into contestants
     assert [c["name"] for c in service.list_contestants(ORGANISER, code)["items"]] == ["先到"]
     assert Competition.objects.get(code=code).roster_batches == {}

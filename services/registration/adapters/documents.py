@@ -41,7 +41,7 @@ class Competition(Document):
     selection_trial = BooleanField(default=False)
     marking_started = BooleanField(default=False)
     roster_version = IntField(default=0)  # advanced on every roster change; see handlers.contestants.admit
-    roster_batches = DictField()  # batch id -> "committed" / "aborted" while its contestants are pending
+    roster_batches = DictField()  # batch id -> "committed" / "sent" / "aborted" until it is copied or dropped
     conflicts_revision = IntField(null=True)  # of the last conflicts_updated; None: ConflictRevision holds it
     conflicts_due = DateTimeField(null=True)  # set by a change the conflicts must be published after
     venue = StringField(null=True)
@@ -141,8 +141,8 @@ class RosterBatch(Document):
 
     ``contestants`` holds each contestant as ``contestants`` will store it (``status`` ``active``,
     its ``contestant_registered`` event in ``held_events``). The batch counts as part of the roster
-    once the competition's ``roster_batches`` says ``committed``; ``sent`` is set once every held
-    event went out. The service's ``settle`` timer copies a committed batch into ``contestants`` and
+    once the competition's ``roster_batches`` says ``committed`` (``sent`` once every held event
+    went out). The service's ``settle`` timer copies a committed batch into ``contestants`` and
     deletes it (see ``repository``).
     """
 
@@ -150,7 +150,6 @@ class RosterBatch(Document):
     batch = StringField(primary_key=True)
     competition_code = StringField(required=True)
     contestants = ListField(DictField())
-    sent = BooleanField(default=False)
     staged_at = DateTimeField()
 
 

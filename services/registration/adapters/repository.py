@@ -14,7 +14,7 @@ at a time, so a write per contestant is what made a 300-row import slow):
    document, not yet part of the roster;
 2. ``commit_batch``: the competition's ``roster_version`` compare-and-set, the commit point
    (``roster_batches.<batch> = committed`` on the competition);
-3. ``activate_batch``: the held events sent, then the batch marked ``sent`` (one write).
+3. ``activate_batch``: the held events sent, then the batch marked ``sent`` on the competition.
 
 Readers list a committed batch's contestants from its document until ``expand_batch`` (the
 service's ``settle`` timer) has copied them into ``contestants`` and deleted it, so a batch shows
@@ -55,6 +55,7 @@ DUPLICATE_KEY = 11000
 #: Documents relayed per read and write: the local server refuses an ``$in`` of 1,000 values or more.
 RELAY_CHUNK = 500
 COMMITTED = "committed"
+SENT = "sent"  # committed, and every held event went out
 ABORTED = "aborted"
 #: The collections whose documents carry events in ``_outbox`` (the relay's timer reads these).
 OUTBOX_COLLECTIONS = ("competitions", "contestants", "assignments", "declared_conflicts")
@@ -101,6 +102,7 @@ class RegistrationRepository:
 
     def __init__(self) -> None:
         self._written: list[tuple[Collection, Any]] = []
+        self._held: dict[str, list[dict]] = {}  # batch -> what stage_batch stored, for activate_batch
 
     # ---------------------------------------------------------------- events
 
@@ -169,8 +171,10 @@ class RegistrationRepository:
         """Store a batch's contestants, not yet part of the roster, in one document (one write)."""
         for doc in docs:
             doc.validate()
+        contestants = [doc.to_mongo().to_dict() for doc in docs]
         _collection(RosterBatch).insert_one({"_id": batch, "competition_code": code, "staged_at": utc_now(),
-                                             "contestants": [doc.to_mongo().to_dict() for doc in docs]})
+                                             "contestants": contestants})
+        self._held[batch] = contestants
 
     def commit_batch(self, code: str, batch: str, roster_version: int) -> bool:
         """The batch's commit point: only if the roster is as it was read and the batch not aborted."""
@@ -182,33 +186,40 @@ class RegistrationRepository:
     def activate_batch(self, code: str, batch: str, dispatch: Dispatch) -> None:
         """Send a committed batch's held events (what they announce is decided), in order.
 
-        All sent: the batch is marked ``sent`` (one write, whatever its size) and ``settle`` copies
-        it into ``contestants`` later without them; readers list it meanwhile (``_with_staged``). A
-        refusal: the batch is copied now, the events the broker refused moved into their
-        contestants' ``_outbox`` for the relay. A crash in between leaves the batch unmarked, and
-        ``expand_batch`` moves every held event into ``_outbox`` (consumers apply each once).
+        All sent: the competition's ``roster_batches.<batch>`` becomes ``sent`` (one small write)
+        and ``settle`` copies the batch into ``contestants`` later without them; readers list it
+        meanwhile (``_with_staged``). A refusal: the batch is copied now, the events the broker
+        refused moved into their contestants' ``_outbox`` for the relay. A crash in between leaves
+        it ``committed``, and ``expand_batch`` moves every held event into ``_outbox`` (consumers
+        apply each once).
         """
-        doc = _collection(RosterBatch).find_one({"_id": batch}, {"contestants._id": 1, "contestants.held_events": 1})
-        if doc is None:
-            return  # already copied by the timer
-        sent = _send_held(doc["contestants"], dispatch)
-        if len(sent) == len(doc["contestants"]):
-            _collection(RosterBatch).update_one({"_id": batch}, {"$set": {"sent": True}})
-        else:
+        contestants = self._held.pop(batch, None)
+        if contestants is None:
+            doc = _collection(RosterBatch).find_one({"_id": batch}, {"contestants._id": 1,
+                                                                    "contestants.held_events": 1})
+            if doc is None:
+                return  # already copied by the timer
+            contestants = doc["contestants"]
+        sent = _send_held(contestants, dispatch)
+        if len(sent) < len(contestants):
             self.expand_batch(code, batch, sent)
+        elif not self._write(Competition, code, {f"roster_batches.{batch}": COMMITTED},
+                             {"$set": {f"roster_batches.{batch}": SENT}}):
+            return  # already copied by the timer (its events went out again: consumers apply each once)
 
     def expand_batch(self, code: str, batch: str, sent: set | None = None) -> None:
         """Copy a committed batch into ``contestants`` and delete it; its held events are dropped if the
-        batch was ``sent`` (or the contestant is in ``sent``), else moved into ``_outbox`` for the relay.
+        batch is ``sent`` (or the contestant is in ``sent``), else moved into ``_outbox`` for the relay.
 
         Safe to repeat or to run twice at once: a contestant already copied is left as it is.
         """
+        all_sent = self._batch_state(code, batch) == SENT
         doc = _collection(RosterBatch).find_one({"_id": batch})
         if doc is not None:
             copies, waiting = [], []
             for son in doc["contestants"]:
                 held = son.pop("held_events", None) or []
-                if held and not doc.get("sent") and son["_id"] not in (sent or ()):
+                if held and not all_sent and son["_id"] not in (sent or ()):
                     son[OUTBOX_FIELD] = held
                     waiting.append(son["_id"])
                 copies.append(son)
@@ -237,7 +248,7 @@ class RegistrationRepository:
     def abort_batch(self, code: str, batch: str) -> bool:
         """Abort a batch that was not committed and drop it; False if it was committed."""
         aborted = _collection(Competition).update_one(
-            {"_id": code, f"roster_batches.{batch}": {"$ne": COMMITTED}},
+            {"_id": code, f"roster_batches.{batch}": {"$nin": [COMMITTED, SENT]}},
             {"$set": {f"roster_batches.{batch}": ABORTED}}).matched_count
         if aborted:
             _collection(RosterBatch).delete_one({"_id": batch})
@@ -260,11 +271,15 @@ class RegistrationRepository:
         return {key: at.replace(tzinfo=UTC) for key, at in found.items()}  # stored in UTC, read back without a zone
 
     def batch_committed(self, code: str, batch: str) -> bool:
-        return batch in self._committed_batches(code)
+        return self._batch_state(code, batch) in (COMMITTED, SENT)
+
+    def _batch_state(self, code: str, batch: str) -> str | None:
+        doc = _collection(Competition).find_one({"_id": code}, {f"roster_batches.{batch}": 1}) or {}
+        return (doc.get("roster_batches") or {}).get(batch)
 
     def _committed_batches(self, code: str) -> list[str]:
         doc = _collection(Competition).find_one({"_id": code}, {"roster_batches": 1}) or {}
-        return [batch for batch, state in (doc.get("roster_batches") or {}).items() if state == COMMITTED]
+        return [batch for batch, state in (doc.get("roster_batches") or {}).items() if state in (COMMITTED, SENT)]
 
     def _staged(self, code: str) -> list[Contestant]:
         """The contestants of the competition's committed batches not yet copied into ``contestants``.
