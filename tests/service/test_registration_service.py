@@ -138,3 +138,31 @@ def test_a_registration_checked_against_a_stale_roster_takes_its_rows_back(servi
     service.settle()  # copies the winner's batch into contestants
     assert [c["name"] for c in service.list_contestants(ORGANISER, code)["items"]] == ["先到"]
     assert Competition.objects.get(code=code).roster_batches == {}
+
+
+def test_a_roster_is_listed_whole_before_the_timer_copies_it_and_a_withdrawal_meanwhile_holds(service, databases):
+    """An imported roster is stored as one batch document and copied into ``contestants`` by ``settle``:
+    until then it is listed from the batch, and a contestant withdrawn meanwhile stays withdrawn."""
+    from tests.service.test_registration_outbox import roster_csv
+
+    code = service.create_competition(ORGANISER, competition_payload())["code"]
+    service.change_status(ORGANISER, code, "open")
+    people = [person(f"选手{i}") for i in range(3)]
+    imported = service.import_contestants(ORGANISER, code, roster_csv(*people), "roster.csv")["contestants"]
+    assert databases["registration"]["contestants"].count_documents({"competition_code": code}) == 0
+    assert len(service.list_contestants(ORGANISER, code)["items"]) == 3
+    assert service.get_competition(ORGANISER, code)["entries"] == 3
+    gone = imported[0]["contestant_id"]
+    assert service.withdraw_contestant(ORGANISER, code, gone, "ill")["status"] == "withdrawn"
+    service.settle()
+    stored = {c["_id"]: c for c in databases["registration"]["contestants"].find({"competition_code": code})}
+    assert sorted(c["status"] for c in stored.values()) == ["active", "active", "withdrawn"]
+    assert "active_key" not in stored[gone]
+    assert databases["registration"]["roster_batches"].count_documents({"competition_code": code}) == 0
+    assert sorted(c["contestant_id"] for c in service.list_contestants(ORGANISER, code)["items"]) == sorted(
+        c["contestant_id"] for c in imported[1:])
+    assert len(dispatched(service, "contestant_registered")) == 3
+    assert [e["contestant_id"] for e in dispatched(service, "contestant_withdrawn")] == [gone]
+    again = service.register_contestant(ORGANISER, code, people[0])  # withdrawn: the person may enter again
+    service.settle()
+    assert databases["registration"]["contestants"].find_one({"_id": again["contestant_id"]})["status"] == "active"

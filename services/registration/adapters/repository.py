@@ -165,7 +165,15 @@ class RegistrationRepository:
         return [c.contestant_id for c in Contestant.objects(competition_code=code, status="withdrawn")]
 
     def withdraw(self, code: str, contestant_id: str, update: dict, event: dict) -> bool:
-        return self._write(Contestant, contestant_id, {"competition_code": code, "status": "active"}, update, [event])
+        """Change an active contestant with its event; one still listed from its batch is copied first."""
+        condition = {"competition_code": code, "status": "active"}
+        if self._write(Contestant, contestant_id, condition, update, [event]):
+            return True
+        staged = _collection(RosterBatch).find_one({"competition_code": code, "contestants._id": contestant_id})
+        if staged is None or not self.batch_committed(code, staged["_id"]):
+            return False
+        self._copy(code, staged["_id"], [son for son in staged["contestants"] if son["_id"] == contestant_id])
+        return self._write(Contestant, contestant_id, condition, update, [event])
 
     def stage_batch(self, code: str, batch: str, docs: list[Contestant]) -> None:
         """Store a batch's contestants, not yet part of the roster, in one document (one write)."""
@@ -213,23 +221,28 @@ class RegistrationRepository:
 
         Safe to repeat or to run twice at once: a contestant already copied is left as it is.
         """
-        all_sent = self._batch_state(code, batch) == SENT
         doc = _collection(RosterBatch).find_one({"_id": batch})
         if doc is not None:
-            copies, waiting = [], []
-            for son in doc["contestants"]:
-                held = son.pop("held_events", None) or []
-                if held and not all_sent and son["_id"] not in (sent or ()):
-                    son[OUTBOX_FIELD] = held
-                    waiting.append(son["_id"])
-                copies.append(son)
-            contestants = _collection(Contestant)
-            _insert_new(contestants, copies)
-            self._written.extend((contestants, doc_id) for doc_id in waiting)
+            self._copy(code, batch, doc["contestants"], sent)
             _collection(RosterBatch).delete_one({"_id": batch})
         else:
             self._activate_pending(batch)
         self._forget_batch(code, batch)
+
+    def _copy(self, code: str, batch: str, staged: list[dict], sent: set | None = None) -> None:
+        """Insert ``staged`` contestants of a committed batch into ``contestants`` (those already there
+        left as they are), each held event not known to be sent moved into its ``_outbox``."""
+        all_sent = self._batch_state(code, batch) == SENT
+        copies, waiting = [], []
+        for son in staged:
+            held = son.pop("held_events", None) or []
+            if held and not all_sent and son["_id"] not in (sent or ()):
+                son[OUTBOX_FIELD] = held
+                waiting.append(son["_id"])
+            copies.append(son)
+        contestants = _collection(Contestant)
+        _insert_new(contestants, copies)
+        self._written.extend((contestants, doc_id) for doc_id in waiting)
 
     def _activate_pending(self, batch: str) -> None:
         """Activate a committed batch an earlier version stored as ``pending`` contestants."""
@@ -239,11 +252,6 @@ class RegistrationRepository:
         if doc_ids:
             contestants.update_many(pending, {"$set": {"status": "active"}, "$rename": {"held_events": OUTBOX_FIELD}})
             self._written.extend((contestants, doc_id) for doc_id in doc_ids)
-
-    def expand_committed(self, code: str) -> None:
-        """Copy the competition's committed batches into ``contestants`` (before changing one of them)."""
-        for batch in self._committed_batches(code):
-            self.expand_batch(code, batch)
 
     def abort_batch(self, code: str, batch: str) -> bool:
         """Abort a batch that was not committed and drop it; False if it was committed."""

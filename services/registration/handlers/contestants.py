@@ -101,7 +101,6 @@ def _new_contestant(actor: dict, code: str, row: dict, key: str, batch: str) -> 
 
 def withdraw(ctx: Context, actor: dict, code: str, contestant_id: str, reason: str | None) -> dict:
     owned(ctx.repo, actor, code)
-    ctx.repo.expand_committed(code)  # a contestant whose batch is not copied yet is changed where it is stored
     doc = ctx.repo.contestant(code, contestant_id)
     if doc is None:
         raise not_found("contestant", contestant_id)
