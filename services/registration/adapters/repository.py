@@ -67,11 +67,13 @@ def _collection(document: type[Document]) -> Collection:
 
 
 def _insert_new(collection: Collection, docs: list[dict]) -> None:
-    """Insert ``docs``, leaving those already stored (same ``_id``) as they are."""
+    """Insert ``docs``, leaving those already stored (same ``_id``) as they are; any other refusal (a
+    second active entry of a person, say) raises, so the caller keeps what it copies from."""
     try:
         collection.insert_many(docs, ordered=False)
     except BulkWriteError as exc:
-        if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+        if any(error.get("code") != DUPLICATE_KEY or error.get("keyPattern") != {"_id": 1}
+               for error in exc.details.get("writeErrors", [])):
             raise
 
 
@@ -177,9 +179,7 @@ class RegistrationRepository:
 
     def stage_batch(self, code: str, batch: str, docs: list[Contestant]) -> None:
         """Store a batch's contestants, not yet part of the roster, in one document (one write)."""
-        for doc in docs:
-            doc.validate()
-        contestants = [doc.to_mongo().to_dict() for doc in docs]
+        contestants = [doc.to_mongo().to_dict() for doc in docs]  # unvalidated, as QuerySet.insert did: the domain checked the rows
         _collection(RosterBatch).insert_one({"_id": batch, "competition_code": code, "staged_at": utc_now(),
                                              "contestants": contestants})
         self._held[batch] = contestants
