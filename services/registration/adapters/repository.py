@@ -255,6 +255,7 @@ class RegistrationRepository:
 
     def abort_batch(self, code: str, batch: str) -> bool:
         """Abort a batch that was not committed and drop it; False if it was committed."""
+        self._held.pop(batch, None)
         aborted = _collection(Competition).update_one(
             {"_id": code, f"roster_batches.{batch}": {"$nin": [COMMITTED, SENT]}},
             {"$set": {f"roster_batches.{batch}": ABORTED}}).matched_count
