@@ -31,9 +31,11 @@ from tests.unit.registration.idgen import make_resident_id
 
 ORGANISER = {"username": "org", "role": "organiser"}
 COUNTED_ALIAS = "registration-counted"
-#: What an import costs whatever its size, as measured: round trips of the import and of copying it
-#: later, and documents the import writes (the batch, the competition's commit, conflicts and relay).
-IMPORT_TARGET, SETTLE_TARGET, WRITTEN_TARGET = 16, 9, 5
+#: What an import costs whatever its size, as measured: its round trips and the documents it writes
+#: (the batch, the competition's commit and "sent" mark, the conflicts and their relay), and the round
+#: trips of copying the batch into ``contestants`` afterwards (before: 16 round trips, but 64 documents
+#: written for 30 rows and 604 for 300).
+IMPORT_TARGET, WRITTEN_TARGET, COPY_TARGET = 16, 5, 5
 
 
 class DocumentsWritten(monitoring.CommandListener):
@@ -81,8 +83,11 @@ def people(count: int) -> list[dict]:
 
 
 def import_round_trips(worker, counter: RoundTrips, written: DocumentsWritten, rows: int) -> tuple[int, int, int]:
-    """Round trips of importing ``rows`` rows into a fresh competition (after a first import into it),
-    of the timer's copying that batch into ``contestants``, and the documents the import wrote."""
+    """Round trips and documents written of importing ``rows`` rows into a fresh competition (after a
+    first import into it), and round trips of copying that batch into ``contestants`` as the timer does.
+
+    The service tests share their database with the end-to-end tests' services, whose ``settle`` timer
+    may copy a batch first: that only saves this worker commands, so the counts are bounds."""
     code = worker.create_competition(ORGANISER, competition_payload(capacity=None))["code"]
     worker.change_status(ORGANISER, code, "open")
     roster = people(rows + 1)
@@ -92,22 +97,23 @@ def import_round_trips(worker, counter: RoundTrips, written: DocumentsWritten, r
     assert worker.import_contestants(ORGANISER, code, roster_csv(*roster[1:]), "roster.csv")["registered"] == rows
     imported, documents = counter.total() - before, written.total - documents
     assert len(worker.list_contestants(ORGANISER, code)["items"]) == rows + 1, "listed whole before it is copied"
+    [batch] = worker.db["competitions"].find_one({"_id": code})["roster_batches"] or [None]
     before = counter.total()
-    worker.settle()
-    settled = counter.total() - before
+    if batch is not None:
+        worker.repository.expand_batch(code, batch)  # what settle does with each committed batch
+    copied = counter.total() - before
     stored = worker.db["contestants"].count_documents({"competition_code": code, "status": "active"})
-    assert stored == rows + 1, "the timer copied the batch into contestants"
-    return imported, settled, documents
+    assert stored == rows + 1, "the batch was copied into contestants"
+    registered = [call.args[1] for call in worker.dispatch.call_args_list if call.args[0] == "contestant_registered"]
+    assert len([e for e in registered if e["competition_code"] == code]) == rows + 1, "each event sent once"
+    return imported, copied, documents
 
 
-def test_a_roster_import_takes_as_many_round_trips_and_writes_for_300_rows_as_for_30(counted):
+def test_a_roster_import_takes_no_more_round_trips_or_writes_for_300_rows_than_for_30(counted):
     worker, counter, written = counted
     small, large = (import_round_trips(worker, counter, written, n) for n in (30, 300))
-    assert large[0] == small[0] and large[0] <= IMPORT_TARGET, (
-        f"round trips of an import: {small[0]} for 30 rows, {large[0]} for 300")
-    assert large[2] == small[2] and large[2] <= WRITTEN_TARGET, (
+    assert max(small[0], large[0]) <= IMPORT_TARGET, f"round trips of an import: {small[0]} for 30 rows, {large[0]} for 300"
+    assert max(small[2], large[2]) <= WRITTEN_TARGET, (
         f"documents an import writes: {small[2]} for 30 rows, {large[2]} for 300")
-    assert large[1] == small[1] and large[1] <= SETTLE_TARGET, (
+    assert max(small[1], large[1]) <= COPY_TARGET, (
         f"round trips of copying the batch into contestants: {small[1]} for 30 rows, {large[1]} for 300")
-    sent = [call.args[0] for call in worker.dispatch.call_args_list]
-    assert sent.count("contestant_registered") == 1 + 30 + 1 + 300
