@@ -58,9 +58,16 @@ class AwardsService(OutboxPublisher):
         """The database the repository works on (the outbox, request ids and processed events live there too)."""
         return self.repo.db
 
+    approval_grace_seconds = 60.0  # how long an approval may be under way before its timer finishes it
+
     @timer(interval=2)
     def rank_stale_rounds(self) -> None:
         rounds.rank_stale_rounds(self)
+
+    @timer(interval=10)
+    def settle_approvals(self) -> None:
+        """Finish what a dead process left of an approval: the person's record, the round's claims."""
+        nominations.settle_approvals(self, self.approval_grace_seconds)
 
     @rpc
     def health(self) -> dict:

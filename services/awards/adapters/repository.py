@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from mongoengine.connection import get_db
@@ -27,12 +28,14 @@ from pymongo.errors import DuplicateKeyError
 from services.awards.adapters import documents as d
 from services.awards.adapters.people_search import FoundPeople, search_projection
 from services.awards.domain.policy import Policy, default_policy_document
-from shared.db import connect_database
+from shared.db import connect_database, ensure_index_once
 from shared.errors import not_found
 from shared.events import utc_now
 
 CHUNK_SIZE = 500  # positions per stored ranking chunk
 BATCH = 1000  # documents per ``$in`` read or bulk write
+#: an approved nomination's note that the person's record is still to be updated (the approval's source)
+PERSON_UPDATE = "person_update"
 _POLICIES: dict[tuple[str, int], Policy] = {}  # stored versions never change: cached per process
 _INDEXED: set[str] = set()
 
@@ -203,20 +206,36 @@ class AwardsRepository:
 
         The counters are what the quota and budget guards read, so two approvals racing for the last
         place cannot both win. A claim left by a run that died before moving the nomination is found
-        again (``approved_keys``) rather than counted twice."""
+        again (``approved_keys``) rather than counted twice. The claim is also noted, with its time,
+        in ``approval_claims`` until the settling timer has seen the nomination approved (the claim
+        stays) or not moved after the grace period (the claim is given back)."""
         if person_key in (rnd.get("approved_keys") or []):
             return True
+        claim = {"person_key": person_key, "amount_yuan": amount, "at": utc_now()}
         taken = self.rounds.update_one(
             {"_id": rnd["_id"], "approved_count": rnd.get("approved_count", 0),
              "approved_sum_yuan": rnd.get("approved_sum_yuan", 0), "approved_keys": {"$ne": person_key}},
-            {"$inc": {"approved_count": 1, "approved_sum_yuan": amount}, "$push": {"approved_keys": person_key}})
+            {"$inc": {"approved_count": 1, "approved_sum_yuan": amount},
+             "$push": {"approved_keys": person_key, "approval_claims": claim}})
         return bool(taken.modified_count)
 
-    def release_approval(self, round_id: str, person_key: str, amount: int) -> None:
-        """Give back a claim whose nomination did not move (it changed meanwhile)."""
-        self.rounds.update_one({"_id": round_id, "approved_keys": person_key},
-                               {"$inc": {"approved_count": -1, "approved_sum_yuan": -amount},
-                                "$pull": {"approved_keys": person_key}})
+    def release_approval(self, round_id: str, person_key: str, amount: int) -> bool:
+        """Give back a claim whose nomination did not move (once: False when it is not held any more)."""
+        released = self.rounds.update_one({"_id": round_id, "approved_keys": person_key},
+                                          {"$inc": {"approved_count": -1, "approved_sum_yuan": -amount},
+                                           "$pull": {"approved_keys": person_key,
+                                                     "approval_claims": {"person_key": person_key}}})
+        return bool(released.modified_count)
+
+    def rounds_with_claims_before(self, cutoff: datetime) -> list[dict]:
+        """The rounds holding approval claims made before ``cutoff`` and not yet settled."""
+        ensure_index_once(self.rounds, "approval_claims.at", sparse=True, name="approval_claims_at")
+        return list(self.rounds.find({"approval_claims.at": {"$lt": cutoff}},
+                                     {"approval_claims": 1, "approved_keys": 1}))
+
+    def confirm_claim(self, round_id: str, person_key: str) -> None:
+        """The claim's nomination is approved: the claim stays counted and is no longer watched."""
+        self.rounds.update_one({"_id": round_id}, {"$pull": {"approval_claims": {"person_key": person_key}}})
 
     # ------------------------------------------------------------------------ nominations
 
@@ -235,6 +254,17 @@ class AwardsRepository:
     def earlier_approval(self, person_key: str, programme: str, other_than: str) -> dict | None:
         return self.nominations.find_one({"person_key": person_key, "programme": programme, "status": "approved",
                                           "_id": {"$ne": other_than}})
+
+    def approvals_to_record(self, cutoff: datetime) -> list[dict]:
+        """Approved nominations whose person's record was still to be updated at ``cutoff``
+        (``PERSON_UPDATE``, written with the approval)."""
+        ensure_index_once(self.nominations, f"{PERSON_UPDATE}.at", sparse=True, name="person_update_at")
+        return list(self.nominations.find({f"{PERSON_UPDATE}.at": {"$lt": cutoff}}))
+
+    def approval_recorded(self, nomination_id: str) -> None:
+        """The person's record holds the approval: the nomination's marker goes (an approval is final,
+        so the marker is written once)."""
+        self.nominations.update_one({"_id": nomination_id}, {"$unset": {PERSON_UPDATE: ""}})
 
     def insert_nomination(self, document: dict) -> bool:
         """Store a new nomination; False when the person is already nominated in the round."""
@@ -316,8 +346,6 @@ def unpacked_candidate(doc: dict | None) -> dict | None:
 
 def as_json(value: Any) -> Any:
     """A stored document without Mongo-only types, fit to return over RPC."""
-    from datetime import datetime
-
     if isinstance(value, dict):
         return {k: as_json(v) for k, v in value.items() if k != "_id" or not isinstance(v, dict)}
     if isinstance(value, list):

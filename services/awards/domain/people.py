@@ -130,8 +130,16 @@ def funded_before(rnd: dict, person: dict) -> int | None:
     return None
 
 
+def approval_recorded(person: dict, round_id: str) -> bool:
+    """Whether the person's record already holds their approval in round ``round_id``."""
+    return any(h.get("kind") == "decision" and h.get("round_id") == round_id for h in person.get("history") or ())
+
+
 def with_approval(person: dict, rnd: dict, policy: Policy, source: dict) -> dict:
-    """The person after their approval in ``rnd``: the funding year, or the title conferred."""
+    """The person after their approval in ``rnd``: the funding year, or the title conferred (once:
+    a person whose record holds that approval already is returned as it is)."""
+    if approval_recorded(person, rnd["_id"]):
+        return person
     field = FUNDED_YEAR_FIELD.get(rnd["programme"])
     if field:
         person[field] = rnd["year"]

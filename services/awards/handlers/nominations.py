@@ -2,20 +2,28 @@
 
 A nomination and its eligibility check are one insert, with its ``nomination_decided`` event in the
 same document (``_outbox``); each later decision moves the nomination's status with its event in one
-conditional update (nothing is written when the nominee changed meanwhile). An approval first claims
-its place in the round's counters, which the quota and budget guards read, then becomes part of the
-person's record (funding year or title).
+conditional update (nothing is written when the nominee changed meanwhile).
+
+An approval writes three documents in turn: it claims its place in the round's counters (which the
+quota and budget guards read), moves the nomination (with its event and ``PERSON_UPDATE``, the note
+that the person's record is still to be updated), then puts the approval in the person's record
+(funding year or title; idempotent) and clears the note. A process that dies between these steps
+leaves either a claim whose nomination never moved or a marked nomination; ``settle_approvals``
+(the service's timer) gives the first back and finishes the second after a grace period.
 """
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from services.awards.adapters.documents import Nomination, collection_name
+from services.awards.adapters.repository import PERSON_UPDATE, AwardsRepository
 from services.awards.domain import workflow
 from services.awards.domain.candidates import as_of_round
 from services.awards.domain.eligibility import check_eligibility
 from services.awards.domain.people import (
+    approval_recorded,
     funded_before,
     pack,
     ranked_projection,
@@ -30,6 +38,7 @@ from shared.errors import ServiceError, not_found
 from shared.events import iso_utc, utc_now
 from shared.outbox import OUTBOX_FIELD, pending_event, relay_document
 
+log = logging.getLogger(__name__)
 NOMINATIONS = collection_name(Nomination)
 WORKFLOW_CODES = {"ILLEGAL_TRANSITION": "INVALID_STATE", "UNKNOWN_STATUS": "INVALID_STATE",
                   "UNKNOWN_ACTION": "VALIDATION_FAILED", "REASON_REQUIRED": "VALIDATION_FAILED",
@@ -138,17 +147,57 @@ def decide(worker: Worker, actor: dict, round_id: str, person_key: str, body: di
     step = _next_step(worker, rnd, nomination, person, body, policy) | {"by": actor["username"], "at": utc_now()}
     changes = {"status": step["to"]} | {k: step[k] for k in ("notice_start", "notice_days") if k in step}
     amount = step.get("amount_yuan") or 0
-    if body["action"] == "approve" and not repo.claim_approval(rnd, person_key, amount):
-        raise ServiceError("CONFLICT", "another approval in this round happened meanwhile; try again")
+    approving = body["action"] == "approve"
+    if approving:
+        source = {"kind": "decision", "round_id": round_id, "by": actor["username"], "at": step["at"]}
+        changes[PERSON_UPDATE] = source  # the person's record is still to be updated (see ``settle_approvals``)
+        if not repo.claim_approval(rnd, person_key, amount):
+            raise ServiceError("CONFLICT", "another approval in this round happened meanwhile; try again")
     moved = worker._update_with_event(NOMINATIONS, nomination["_id"], {"status": nomination["status"]},
                                       {"$set": changes, "$push": {"history": step}}, "nomination_decided",
                                       decision_event(rnd, nomination, step, person))
     if not moved.matched_count:
-        if body["action"] == "approve":
+        if approving:
             repo.release_approval(round_id, person_key, amount)
         raise ServiceError("CONFLICT", "the nominee changed meanwhile; reload and try again")
-    if body["action"] == "approve":
-        source = {"kind": "decision", "round_id": round_id, "by": actor["username"], "at": step["at"]}
-        repo.save_people([pack(with_approval(person, rnd, policy, source))])
+    if approving:
+        _record_approval(repo, rnd, policy, person, nomination["_id"], changes[PERSON_UPDATE])
     rescore(repo, [person_key])
     return nominee_view(repo.nomination(nomination["_id"]) or nomination, repo.candidate(f"{round_id}:{person_key}"))
+
+
+def _record_approval(repo: AwardsRepository, rnd: dict, policy: Policy, person: dict, nomination_id: str,
+                     source: dict) -> None:
+    """The approval in the person's record (funding year or title; once), then the nomination's marker goes."""
+    if person and not approval_recorded(person, rnd["_id"]):
+        repo.save_people([pack(with_approval(person, rnd, policy, source))])
+    repo.approval_recorded(nomination_id)
+
+
+def settle_approvals(worker: Worker, grace_seconds: float) -> None:
+    """Finish the approvals a dead process left half done, once they are ``grace_seconds`` old:
+
+    - an approved nomination still marked ``PERSON_UPDATE``: its approval goes into the person's
+      record (idempotent) and the marker goes;
+    - a claim in a round's counters: kept when its nomination is approved, given back when the
+      nomination did not move (the quota and budget it held are free again).
+    """
+    repo = worker.repo
+    cutoff = utc_now() - timedelta(seconds=grace_seconds)
+    for nomination in repo.approvals_to_record(cutoff):
+        rnd = repo.round(nomination["round_id"])
+        person = repo.person(nomination["person_key"]) or {}
+        _record_approval(repo, rnd, repo.policy_at(rnd["policy_version"]), person, nomination["_id"],
+                         nomination[PERSON_UPDATE])
+        rescore(repo, [nomination["person_key"]])
+    for rnd in repo.rounds_with_claims_before(cutoff):
+        claims = [c for c in rnd.get("approval_claims") or [] if c["at"].replace(tzinfo=UTC) < cutoff]
+        status = {n["person_key"]: n["status"]
+                  for n in repo.nominations_by_ids(f"{rnd['_id']}:{c['person_key']}" for c in claims).values()}
+        for claim in claims:
+            key = claim["person_key"]
+            if status.get(key) == workflow.NomineeStatus.APPROVED:
+                repo.confirm_claim(rnd["_id"], key)
+            elif repo.release_approval(rnd["_id"], key, claim["amount_yuan"]):
+                log.warning("round %s: approval claim of %s given back (its nomination never moved)", rnd["_id"], key)
+                rescore(repo, [key])  # the cut line follows the counters
