@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mongoengine.connection import get_db
 from nameko.extensions import DependencyProvider
-from pymongo import DeleteMany, ReplaceOne
+from pymongo import DeleteMany, ReplaceOne, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -36,6 +36,8 @@ CHUNK_SIZE = 500  # positions per stored ranking chunk
 BATCH = 1000  # documents per ``$in`` read or bulk write
 #: an approved nomination's note that the person's record is still to be updated (the approval's source)
 PERSON_UPDATE = "person_update"
+#: who may read, merge and write a round's ranked lists, until when (``projections.ranking.one_at_a_time``)
+RANKING_LEASE = "ranking_lease"
 _POLICIES: dict[tuple[str, int], Policy] = {}  # stored versions never change: cached per process
 _INDEXED: set[str] = set()
 
@@ -53,6 +55,7 @@ class AwardsRepository:
         self.nominations = db[d.collection_name(d.Nomination)]
         self.candidates = db[d.collection_name(d.Candidate)]
         self.rankings = db[d.collection_name(d.RankingChunk)]
+        self.leases: set[tuple[str, str]] = set()  # (round, holder) ranking leases taken and not yet given back
 
     def ensure_indexes(self) -> None:
         """Create the indexes the documents declare (once per process and database)."""
@@ -198,8 +201,41 @@ class AwardsRepository:
         self.rounds.update_one({"_id": round_id}, {"$set": {"policy_version": version, "ranking.state": "stale"},
                                                    "$push": {"policy_history": entry}})
 
-    def set_ranking(self, round_id: str, ranking: dict) -> None:
-        self.rounds.update_one({"_id": round_id}, {"$set": {"ranking": ranking}})
+    def take_ranking_lease(self, round_id: str, holder: str, seconds: float) -> dict | None:
+        """The round, leased to ``holder`` for its ranked lists for ``seconds`` (``RANKING_LEASE``), as the
+        holder before left it; None while another holder's lease runs. One round trip."""
+        now = utc_now()
+        taken = self.rounds.find_one_and_update(
+            {"_id": round_id, "$or": [{RANKING_LEASE: {"$exists": False}}, {f"{RANKING_LEASE}.until": {"$lt": now}}]},
+            {"$set": {RANKING_LEASE: {"holder": holder, "until": now + timedelta(seconds=seconds)}}},
+            return_document=ReturnDocument.AFTER)
+        if taken is not None:
+            self.leases.add((round_id, holder))
+        return taken
+
+    def renew_ranking_lease(self, round_id: str, holder: str, seconds: float) -> None:
+        self.rounds.update_one({"_id": round_id, f"{RANKING_LEASE}.holder": holder},
+                               {"$set": {f"{RANKING_LEASE}.until": utc_now() + timedelta(seconds=seconds)}})
+
+    def release_ranking_lease(self, round_id: str, holder: str) -> None:
+        """Give the lease back, unless ``set_ranking`` did already (it is released with the ranking's summary)."""
+        if (round_id, holder) in self.leases:
+            self.leases.discard((round_id, holder))
+            self.rounds.update_one({"_id": round_id, f"{RANKING_LEASE}.holder": holder}, {"$unset": {RANKING_LEASE: ""}})
+
+    def set_ranking(self, round_id: str, ranking: dict, holder: str | None = None) -> bool:
+        """Store the ranking's summary; with the lease of ``holder``, in the same write as its release.
+        False when that lease ran out and another holder took it meanwhile: the lists may hold a mix of
+        both merges, so the round is left due for a full ranking instead."""
+        if holder is None:
+            self.rounds.update_one({"_id": round_id}, {"$set": {"ranking": ranking}})
+            return True
+        self.leases.discard((round_id, holder))
+        stored = self.rounds.update_one({"_id": round_id, f"{RANKING_LEASE}.holder": holder},
+                                        {"$set": {"ranking": ranking}, "$unset": {RANKING_LEASE: ""}})
+        if not stored.matched_count:
+            self.rounds.update_one({"_id": round_id}, {"$set": {"ranking": {**ranking, "state": "stale"}}})
+        return bool(stored.matched_count)
 
     def claim_approval(self, rnd: dict, person_key: str, amount: int) -> bool:
         """Count ``person_key``'s approval in the round's counters, if nobody changed them meanwhile.

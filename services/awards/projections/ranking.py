@@ -14,20 +14,21 @@ the people concerned and moves their rows by bisection (``domain.ranking.merged`
 policy version ranks every person again. The scoring itself is CPU work: it runs in eventlet's
 thread pool (``shared.spreadsheets.off_the_hub``) so the service keeps answering meanwhile.
 
-A round's lists are read, merged and written by one worker of the process at a time
-(:func:`one_at_a_time`), each starting from the round as the one before left it. Two instances of
-the service working on the same round at the same moment can still overwrite each other's merge
-(the lists are several documents); a full ranking (a new policy version) repairs it.
+A round's lists are read, merged and written by one worker at a time, in this process and across
+instances of the service (:func:`one_at_a_time`: a lease on the round), each starting from the
+round as the one before left it.
 """
 from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import Iterable, Iterator
 
+import eventlet
 from eventlet.semaphore import Semaphore
 
-from services.awards.adapters.repository import CHUNK_SIZE, AwardsRepository
+from services.awards.adapters.repository import CHUNK_SIZE, RANKING_LEASE, AwardsRepository
 from services.awards.domain import ranking
 from services.awards.domain.candidates import as_of_round
 from services.awards.domain.cut_line import cut_line_of_rows
@@ -41,14 +42,34 @@ from shared.spreadsheets import off_the_hub
 RANKING_RULES = 3  # bump when the ranked rows change shape or order: open rounds ranked before are re-ranked
 LISTS = ("field", "nominees", "excluded")
 _ROUND_LOCKS: dict[str, Semaphore] = {}
+LEASE_SECONDS = 30.0  # a round's ranking lease (renewed while a full ranking runs)
+LEASE_POLL_SECONDS = 0.05  # how often a worker waiting for another instance's lease asks again
 
 
 @contextlib.contextmanager
-def one_at_a_time(round_id: str) -> Iterator[None]:
-    """Each round's lists are read, merged and written by one worker of this process at a time (their
-    scoring runs off the hub, so two workers would otherwise interleave and the last write would win)."""
+def one_at_a_time(repo: AwardsRepository, round_id: str) -> Iterator[dict]:
+    """Each round's lists are read, merged and written by one worker at a time, across every instance of
+    the service (their scoring runs off the hub, so two workers would otherwise interleave and the last
+    write would win). Yields the round as the worker before left it.
+
+    Within a process the workers queue on a semaphore; between processes the round's ranking lease
+    decides (``repository.take_ranking_lease``: one conditional write, retried while another holder's
+    lease runs, released in the same write as the ranking's summary). A holder that outlives its
+    lease (a process that stalled for ``LEASE_SECONDS``) finds it taken when it stores the summary and
+    leaves the round due for a full ranking, which repairs any mix of two merges."""
     with _ROUND_LOCKS.setdefault(round_id, Semaphore(1)):
-        yield
+        holder = uuid.uuid4().hex
+        while (rnd := repo.take_ranking_lease(round_id, holder, LEASE_SECONDS)) is None:
+            repo.round(round_id)  # not_found when there is no such round; else another holder's lease runs
+            eventlet.sleep(LEASE_POLL_SECONDS)
+        try:
+            yield rnd
+        finally:
+            repo.release_ranking_lease(round_id, holder)
+
+
+def lease_holder(rnd: dict) -> str | None:
+    return (rnd.get(RANKING_LEASE) or {}).get("holder")
 
 
 def is_due(rnd: dict) -> bool:
@@ -121,8 +142,7 @@ def rescore(repo: AwardsRepository, person_keys: Iterable[str], people: dict[str
         people = repo.people_by_keys(keys, ranked_projection())
     persons = [people[k] for k in keys if k in people]
     for rnd in open_rounds:
-        with one_at_a_time(rnd["_id"]):
-            rnd = repo.round(rnd["_id"])  # as the worker before us left it
+        with one_at_a_time(repo, rnd["_id"]) as rnd:
             if not is_due(rnd):  # a round due for ranking from scratch will see the new data then
                 _rescore_in(repo, rnd, persons)
 
@@ -137,16 +157,14 @@ def _rescore_in(repo: AwardsRepository, rnd: dict, persons: list[dict]) -> None:
 
 def move_row(repo: AwardsRepository, round_id: str, row: dict) -> None:
     """Put one person's new row in place in the round's lists (unless the round is due for a full ranking)."""
-    with one_at_a_time(round_id):
-        rnd = repo.round(round_id)
+    with one_at_a_time(repo, round_id) as rnd:
         if not is_due(rnd):
             merge_rows(repo, rnd, {row["person_key"]: row})
 
 
 def rank_if_due(repo: AwardsRepository, round_id: str) -> dict:
     """Rank the round from scratch if it is due (and nobody in this process is ranking it meanwhile)."""
-    with one_at_a_time(round_id):
-        rnd = repo.round(round_id)
+    with one_at_a_time(repo, round_id) as rnd:
         return rank_round(repo, rnd) if is_due(rnd) else rnd
 
 
@@ -162,6 +180,8 @@ def rank_round(repo: AwardsRepository, rnd: dict) -> dict:
         if len(batch) == 1000:
             rows += _keep_nominees(off_the_hub(_scored, rnd, policy, batch, nominations), docs)
             batch = []
+            if holder := lease_holder(rnd):  # a large round: the lease runs as long as the ranking does
+                repo.renew_ranking_lease(rnd["_id"], holder, LEASE_SECONDS)
     rows += _keep_nominees(off_the_hub(_scored, rnd, policy, batch, nominations), docs)
     repo.replace_round_candidates(rnd["_id"], docs)
     return store_lists(repo, rnd, rows)
@@ -222,7 +242,8 @@ def write_lists(repo: AwardsRepository, rnd: dict, lists: dict[str, list[dict]],
     new_ranking = {**summary, "state": "current", "cut_line": line, "ranked_at": utc_now(), "rules": RANKING_RULES,
                    "weights_fingerprint": programme_weights_fingerprint(policy, rnd["programme"]),
                    "policy_version": policy.version}
-    repo.set_ranking(rnd["_id"], new_ranking)
+    if not repo.set_ranking(rnd["_id"], new_ranking, lease_holder(rnd)):
+        new_ranking["state"] = "stale"
     return {**rnd, "ranking": new_ranking}
 
 
