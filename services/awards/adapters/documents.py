@@ -118,7 +118,9 @@ class NomineeRound(Document):
     approved_count = IntField(default=0)
     approved_sum_yuan = IntField(default=0)
     approved_keys = ListField(StringField())  # who the counters count: each approval is claimed once
+    approval_claims = ListField(DictField())  # claims not yet settled: person_key, amount_yuan, at
     ranking = DictField()
+    ranking_lease = DictField(null=True)  # holder, until: who merges the ranked lists now
 
 
 class Nomination(Document):
@@ -130,6 +132,7 @@ class Nomination(Document):
     channel = StringField()
     status = StringField()
     history = ListField(DictField())
+    person_update = DictField(null=True)  # an approval still to be put in the person's record (its source)
 
 
 class Candidate(Document):
