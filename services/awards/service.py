@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from nameko.timer import timer
 
 from services.awards.adapters.documents import ALIAS, CompetitionResults, Nomination, collection_name
-from services.awards.adapters.repository import AwardsRepository, Repository, as_json
+from services.awards.adapters.repository import CURRENT_VERSION_SECONDS, AwardsRepository, Repository, as_json
 from services.awards.entrypoints import bounded_event_handler
 from services.awards.handlers import nominations, profiles, results, rounds
 from services.awards.views import people
@@ -77,7 +77,7 @@ class AwardsService(OutboxPublisher):
 
     @rpc
     def get_policy(self, actor: dict, version: int | str | None = None) -> dict:
-        current = self.repo.current_version()
+        current = self.repo.current_version(max_age=CURRENT_VERSION_SECONDS)  # read often: may lag 1 s
         try:
             wanted = current if version is None or version == "" else int(version)
         except (TypeError, ValueError):

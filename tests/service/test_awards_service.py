@@ -248,7 +248,8 @@ def test_one_results_event_takes_a_fixed_number_of_round_trips(counted):
           f"{len(trips)} round trips: {Counter(trips)}")
     assert worker.person_record(COMMITTEE, people[0])["achievements"][0]["source"]["event_id"] == event["event_id"]
     assert honoured >= 20
-    # inbox check and record (2), policy (1), competition read and accept (2), its outbox read and one pull
+    # inbox check and record (2), policy (1; none when read less than a second ago), competition read and
+    # accept (2), its outbox read and one pull
     # for every honour event (2), achievements and people read and written (3), the open rounds (1); per
     # open round: the round as the worker before left it, its nominees, candidates, ranking read and
     # write, the round's summary (6)
@@ -313,3 +314,23 @@ def test_concurrent_nominations_and_rankings_of_one_round_lose_nobody(service):
     assert ranking["nominee_count"] == len(people) == listing["total"]
     assert sorted(i["person_key"] for i in listing["items"]) == sorted(people)
     assert listing["items"][0]["person_key"] == people[0]
+
+
+def test_the_honours_policy_is_read_from_the_database_at_most_once_a_second(counted, monkeypatch):
+    from services.awards.adapters import repository
+
+    worker, log = counted
+    clock = [1000.0]
+    monkeypatch.setattr(repository.time, "monotonic", lambda: clock[0])
+    first = worker.get_policy(JUDGE)
+    log.commands.clear()
+    assert worker.get_policy(JUDGE) == first
+    assert log.commands == []  # the version read less than a second ago, the stored document once per process
+    clock[0] += repository.CURRENT_VERSION_SECONDS
+    assert worker.get_policy(JUDGE)["version"] == first["version"]
+    assert log.commands == [("find", "policies")]  # the current version again; its document is cached
+    stored = worker.put_policy(COMMITTEE, first["document"])
+    log.commands.clear()
+    assert worker.get_policy(JUDGE)["version"] == stored["version"] == first["version"] + 1  # stored here: seen at once
+    assert worker.get_policy(JUDGE, first["version"])["current"] is False
+    assert log.commands == []

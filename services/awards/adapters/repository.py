@@ -14,6 +14,7 @@ competitions, rankings).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +40,10 @@ PERSON_UPDATE = "person_update"
 #: who may read, merge and write a round's ranked lists, until when (``projections.ranking.one_at_a_time``)
 RANKING_LEASE = "ranking_lease"
 _POLICIES: dict[tuple[str, int], Policy] = {}  # stored versions never change: cached per process
+_POLICY_DOCUMENTS: dict[tuple[str, int], dict] = {}  # the same, as stored
+_CURRENT: dict[str, tuple[float, int]] = {}  # database -> (when read, monotonic clock; the current version)
+#: how long a read of the current policy version serves the reads that accept a lag (``current_version``)
+CURRENT_VERSION_SECONDS = 1.0
 _INDEXED: set[str] = set()
 
 
@@ -102,13 +107,20 @@ class AwardsRepository:
 
     # ------------------------------------------------------------------------ policies
 
-    def current_version(self) -> int:
-        """The latest stored policy version (the packaged default is stored first when none is)."""
+    def current_version(self, max_age: float = 0.0) -> int:
+        """The latest stored policy version (the packaged default is stored first when none is).
+
+        ``max_age``: a version this process read (or stored) less than that many seconds ago will do,
+        without a round trip (reads that may lag a version stored by another instance that long)."""
+        read_at, version = _CURRENT.get(self.db.name, (None, 0))
+        if max_age and read_at is not None and time.monotonic() - read_at < max_age:
+            return version
         latest = next(iter(self.policies.find({}, {"_id": 1}).sort("_id", -1).limit(1)), None)
         if latest is None:
             document = default_policy_document()
             self.insert_policy(int(document["version"]), document, "awards (packaged default)")
             return int(document["version"])
+        _CURRENT[self.db.name] = (time.monotonic(), int(latest["_id"]))
         return int(latest["_id"])
 
     def insert_policy(self, version: int, document: dict, stored_by: str) -> bool:
@@ -118,12 +130,16 @@ class AwardsRepository:
                                       "stored_at": utc_now()})
         except DuplicateKeyError:
             return False
+        if version >= _CURRENT.get(self.db.name, (None, 0))[1]:
+            _CURRENT[self.db.name] = (time.monotonic(), version)
         return True
 
     def policy_document(self, version: int) -> dict:
-        found = self.policies.find_one({"_id": version})
+        """A stored version as stored (read once per process: a stored version never changes)."""
+        found = _POLICY_DOCUMENTS.get((self.db.name, version)) or self.policies.find_one({"_id": version})
         if found is None:
             raise not_found("policy version", str(version))
+        _POLICY_DOCUMENTS[(self.db.name, version)] = found
         return found
 
     def policy_at(self, version: int) -> Policy:
@@ -132,8 +148,8 @@ class AwardsRepository:
             cached = _POLICIES[(self.db.name, version)] = Policy.from_dict(self.policy_document(version)["document"])
         return cached
 
-    def current_policy(self) -> Policy:
-        return self.policy_at(self.current_version())
+    def current_policy(self, max_age: float = 0.0) -> Policy:
+        return self.policy_at(self.current_version(max_age))
 
     # ------------------------------------------------------------------------ people
 

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 from typing import NamedTuple
 
+from services.awards.adapters.repository import CURRENT_VERSION_SECONDS
 from services.awards.domain.honours import Honours, honours_for_result
 from services.awards.domain.people import new_person, pack, with_result, without_result
 from services.awards.domain.policy import Policy
@@ -48,7 +49,8 @@ def record_results(worker: Worker, event: dict) -> dict:
     previous = repo.achievements_by_ids(f"{code}:{k}" for k in previous_keys)
     keys = [row["person_key"] for row in event["results"]]
     people = repo.people_by_keys(keys + previous_keys)
-    recorded = off_the_hub(_recorded, repo.current_policy(), event, previous, people, previous_keys, utc_now())
+    policy = repo.current_policy(max_age=CURRENT_VERSION_SECONDS)  # a burst reads it once a second
+    recorded = off_the_hub(_recorded, policy, event, previous, people, previous_keys, utc_now())
     repo.save_achievements(recorded.achievements)
     repo.save_people(recorded.people.values())
     if not repo.accept_revision(code, revision, _competition_document(event, stored, recorded.honour_events)):
