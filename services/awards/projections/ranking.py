@@ -43,7 +43,7 @@ RANKING_RULES = 3  # bump when the ranked rows change shape or order: open round
 LISTS = ("field", "nominees", "excluded")
 _ROUND_LOCKS: dict[str, Semaphore] = {}
 LEASE_SECONDS = 30.0  # a round's ranking lease (renewed while a full ranking runs)
-LEASE_POLL_SECONDS = 0.05  # how often a worker waiting for another instance's lease asks again
+LEASE_POLL_SECONDS = 0.05  # a worker waiting for another instance's lease asks again after this, doubling to 0.5 s
 
 
 @contextlib.contextmanager
@@ -58,10 +58,12 @@ def one_at_a_time(repo: AwardsRepository, round_id: str) -> Iterator[dict]:
     lease (a process that stalled for ``LEASE_SECONDS``) finds it taken when it stores the summary and
     leaves the round due for a full ranking, which repairs any mix of two merges."""
     with _ROUND_LOCKS.setdefault(round_id, Semaphore(1)):
-        holder = uuid.uuid4().hex
+        holder, tries = uuid.uuid4().hex, 0
         while (rnd := repo.take_ranking_lease(round_id, holder, LEASE_SECONDS)) is None:
-            repo.round(round_id)  # not_found when there is no such round; else another holder's lease runs
-            eventlet.sleep(LEASE_POLL_SECONDS)
+            if not tries:
+                repo.round(round_id)  # not_found when there is no such round; else another holder's lease runs
+            eventlet.sleep(min(LEASE_POLL_SECONDS * 2 ** tries, 0.5))
+            tries += 1
         try:
             yield rnd
         finally:
