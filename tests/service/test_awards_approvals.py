@@ -159,6 +159,9 @@ def test_an_approval_whose_process_died_after_the_person_record_is_not_recorded_
     assert db["people"].find_one({"_id": person})["chief_technician_funded_year"] == 2024
     assert counters(db, rid) == (1, AMOUNT, [person], [])
     assert len(approvals_sent(first, person) + approvals_sent(again, person)) == 1  # sent before the crash
+    rnd = again.repo.round(rid)  # the ranked lists followed too
+    [ranked] = again.repo.read_list(rid, "nominees", rnd["ranking"]["nominees_chunks"])
+    assert (ranked["person_key"], ranked["status"]) == (person, "approved")
 
 
 def test_an_approval_that_completes_leaves_nothing_for_the_timer(db):

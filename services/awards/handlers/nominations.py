@@ -161,17 +161,20 @@ def decide(worker: Worker, actor: dict, round_id: str, person_key: str, body: di
             repo.release_approval(round_id, person_key, amount)
         raise ServiceError("CONFLICT", "the nominee changed meanwhile; reload and try again")
     if approving:
-        _record_approval(repo, rnd, policy, person, nomination["_id"], changes[PERSON_UPDATE])
-    rescore(repo, [person_key])
+        _record_approval(repo, rnd, policy, nomination, person, changes[PERSON_UPDATE])
+    else:
+        rescore(repo, [person_key])
     return nominee_view(repo.nomination(nomination["_id"]) or nomination, repo.candidate(f"{round_id}:{person_key}"))
 
 
-def _record_approval(repo: AwardsRepository, rnd: dict, policy: Policy, person: dict, nomination_id: str,
+def _record_approval(repo: AwardsRepository, rnd: dict, policy: Policy, nomination: dict, person: dict,
                      source: dict) -> None:
-    """The approval in the person's record (funding year or title; once), then the nomination's marker goes."""
+    """The approval in the person's record (funding year or title; once) and in the ranked lists, then
+    the nomination's marker goes (a crash before that: the timer does all three again, harmlessly)."""
     if person and not approval_recorded(person, rnd["_id"]):
         repo.save_people([pack(with_approval(person, rnd, policy, source))])
-    repo.approval_recorded(nomination_id)
+    rescore(repo, [nomination["person_key"]])
+    repo.approval_recorded(nomination["_id"])
 
 
 def settle_approvals(worker: Worker, grace_seconds: float) -> None:
@@ -187,9 +190,8 @@ def settle_approvals(worker: Worker, grace_seconds: float) -> None:
     for nomination in repo.approvals_to_record(cutoff):
         rnd = repo.round(nomination["round_id"])
         person = repo.person(nomination["person_key"]) or {}
-        _record_approval(repo, rnd, repo.policy_at(rnd["policy_version"]), person, nomination["_id"],
+        _record_approval(repo, rnd, repo.policy_at(rnd["policy_version"]), nomination, person,
                          nomination[PERSON_UPDATE])
-        rescore(repo, [nomination["person_key"]])
     for rnd in repo.rounds_with_claims_before(cutoff):
         claims = [c for c in rnd.get("approval_claims") or [] if c["at"].replace(tzinfo=UTC) < cutoff]
         status = {n["person_key"]: n["status"]
