@@ -5,10 +5,12 @@ the settling timer of a restarted service finishes the approval or gives its cla
 state is asserted exactly: counters, the person's record, events once."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
 from nameko.testing.services import worker_factory
+from pymongo import MongoClient
 
 from services.awards.adapters.repository import PERSON_UPDATE, AwardsRepository
 from services.awards.service import AwardsService
@@ -72,8 +74,12 @@ def decisions_in_record(db, person: str, rid: str) -> list[dict]:
 
 
 @pytest.fixture
-def db(databases):
-    return databases["awards"]
+def db(mongodb_uri, db_prefix):
+    """A database of the test's own: no other awards instance (the e2e platform's timers) works on it."""
+    with MongoClient(mongodb_uri, uuidRepresentation="standard") as client:
+        name = f"{db_prefix}awards_approvals_{uuid.uuid4().hex[:6]}"
+        yield client[name]
+        client.drop_database(name)
 
 
 def test_an_approval_whose_process_died_before_the_person_record_is_finished_by_the_timer(db):

@@ -7,11 +7,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
 from nameko.testing.services import worker_factory
+from pymongo import MongoClient
 
 from services.awards.adapters.repository import RANKING_LEASE, AwardsRepository
 from services.awards.projections.ranking import LISTS, is_due, one_at_a_time
@@ -25,8 +27,17 @@ PER_PROCESS = 12
 
 
 @pytest.fixture
-def service(databases):
-    worker = worker_factory(AwardsService, repo=AwardsRepository(databases["awards"]))
+def db(mongodb_uri, db_prefix):
+    """A database of the test's own: no other awards instance (the e2e platform's timers) works on it."""
+    with MongoClient(mongodb_uri, uuidRepresentation="standard") as client:
+        name = f"{db_prefix}awards_lease_{uuid.uuid4().hex[:6]}"
+        yield client[name]
+        client.drop_database(name)
+
+
+@pytest.fixture
+def service(db):
+    worker = worker_factory(AwardsService, repo=AwardsRepository(db))
     worker.today = lambda: date.today()
     return worker
 
@@ -61,11 +72,11 @@ def test_two_instances_merging_one_round_at_the_same_moment_lose_no_merge(servic
     assert [r["position"] for r in after] == sorted(r["position"] for r in after)
 
 
-def test_a_holder_whose_lease_ran_out_and_was_taken_leaves_the_round_due_for_a_full_ranking(service, databases):
+def test_a_holder_whose_lease_ran_out_and_was_taken_leaves_the_round_due_for_a_full_ranking(service, db):
     person = key()
     service.save_person(ORGANISER, profile(person))
     rid = service.open_round(COMMITTEE, {"programme": "chief_technician", "year": 2024})["round_id"]
-    stalled, other = AwardsRepository(databases["awards"]), AwardsRepository(databases["awards"])
+    stalled, other = AwardsRepository(db), AwardsRepository(db)
     assert stalled.take_ranking_lease(rid, "stalled", -1) is not None  # taken, and run out at once
     assert other.take_ranking_lease(rid, "other", 30) is not None
     assert stalled.take_ranking_lease(rid, "stalled", 30) is None  # the other's lease runs
@@ -82,16 +93,16 @@ def test_a_holder_whose_lease_ran_out_and_was_taken_leaves_the_round_due_for_a_f
     assert all(rnd["ranking"][f"{name}_count"] >= 0 for name in LISTS)
 
 
-def test_a_merge_waits_for_another_instances_lease_and_a_failed_merge_gives_the_lease_back(service, databases):
+def test_a_merge_waits_for_another_instances_lease_and_a_failed_merge_gives_the_lease_back(service, db):
     import eventlet
 
     rid = service.open_round(COMMITTEE, {"programme": "chief_technician", "year": 2024})["round_id"]
-    other = AwardsRepository(databases["awards"])
+    other = AwardsRepository(db)
     assert other.take_ranking_lease(rid, "other instance", 30) is not None
     entered = []
 
     def merge():
-        with one_at_a_time(AwardsRepository(databases["awards"]), rid):
+        with one_at_a_time(AwardsRepository(db), rid):
             entered.append(True)
 
     waiting = eventlet.spawn(merge)
