@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 
 import eventlet
 
@@ -127,15 +128,39 @@ class Marking:
         return seen
 
 
+def with_cpu(system: Deployed, run: Callable[[], Done]) -> tuple[Done, dict[str, float]]:
+    """``run()`` and the CPU seconds each process (services, database server, clients) spent per operation."""
+    before = system.cpu_seconds()
+    done = run()
+    return done, {name: (seconds - before.get(name, seconds)) / max(1, done.operations)
+                  for name, seconds in system.cpu_seconds().items()}
+
+
+def cpu_text(cpu: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds * 1000:.1f} ms" for name, seconds in cpu.items())
+
+
+def batch_rows(system: Deployed, label: str, shape: Callable[[int], Done]) -> list[Row]:
+    """One batch shape with 1 and with 10 clients: marks/s, and CPU per batch by process."""
+    (one, one_cpu), (ten, ten_cpu) = (with_cpu(system, lambda n=n: shape(n)) for n in (1, CLIENTS))
+    return [
+        Row(f"batch {label}, 1 client",
+            f"{number(one.item_rate, 'marks/s')} (p50 {milliseconds(one.percentile(50))}){one.failures}"),
+        Row("  CPU per batch, by process", cpu_text(one_cpu)),
+        Row(f"batch {label}, 10 clients",
+            f"{number(ten.item_rate, 'marks/s')} (p50 {milliseconds(ten.percentile(50))}){ten.failures}",
+            ratio=f"{ten.item_rate / one.item_rate:.1f}x 1 client", target=">= 20,000 marks/s and >= 3x",
+            met=ten.item_rate >= 20_000 and ten.item_rate >= 3 * one.item_rate and not ten.refused),
+        Row("  CPU per batch, by process", cpu_text(ten_cpu)),
+    ]
+
+
 def measure(system: Deployed, round_trips_per_mark: float) -> list[Row]:
     rpc = rpc_ceiling(system)
     db = database_ceiling(system.mongodb_uri)
     marking = Marking(system)
     marking.single(seconds=1)  # warm-up: every judge's first request
-    cpu_before = system.cpu_seconds()
-    single = marking.single()
-    cpu = {name: (seconds - cpu_before.get(name, seconds)) / max(1, single.operations)
-           for name, seconds in system.cpu_seconds().items()}
+    single, cpu = with_cpu(system, marking.single)
     single_ceiling = min(rpc, db["mixed"] / round_trips_per_mark)
     rows = [
         Row("bare nameko RPC ping, 10 callers", number(rpc, "calls/s")),
@@ -146,19 +171,11 @@ def measure(system: Deployed, round_trips_per_mark: float) -> list[Row]:
             f"{number(single.rate, 'req/s')} (p95 {milliseconds(single.percentile(95))}){single.failures}",
             ceiling=f"{number(single_ceiling, 'req/s')} (lower of RPC and DB/{round_trips_per_mark:g})",
             ratio=f"{single.rate / single_ceiling:.2f}", target=">= 0.5", met=single.rate / single_ceiling >= 0.5),
-        Row("  CPU per single mark, by process", ", ".join(f"{name} {seconds * 1000:.1f} ms" for name, seconds in cpu.items())),
+        Row("  CPU per single mark, by process", cpu_text(cpu)),
     ]
     for label, shape in (("1 contestant x 300 aspects", marking.contestant_sheets),
                          ("1 sub-criterion x 10 contestants", marking.sub_criterion_blocks)):
-        one, ten = shape(1), shape(CLIENTS)
-        rows += [
-            Row(f"batch {label}, 1 client",
-                f"{number(one.item_rate, 'marks/s')} (p50 {milliseconds(one.percentile(50))}){one.failures}"),
-            Row(f"batch {label}, 10 clients",
-                f"{number(ten.item_rate, 'marks/s')} (p50 {milliseconds(ten.percentile(50))}){ten.failures}",
-                ratio=f"{ten.item_rate / one.item_rate:.1f}x 1 client", target=">= 20,000 marks/s and >= 3x",
-                met=ten.item_rate >= 20_000 and ten.item_rate >= 3 * one.item_rate and not ten.refused),
-        ]
+        rows += batch_rows(system, label, shape)
     idle, loaded = marking.read_latencies(), marking.reads_under_load()
     for what in ("results", "progress"):
         ratio = median(loaded[what]) / median(idle[what])
