@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from services.scoring.adapters import marking_forms
 from services.scoring.adapters.cis_export import cis_workbook
-from services.scoring.adapters.mark_rows import COUNTERS, counts, decode
+from services.scoring.adapters.mark_rows import COUNTERS, counts, decode, log_changes
 from services.scoring.adapters.repository import ScoringRepository
 from services.scoring.domain.marksheet import sub_counts
 from services.scoring.domain.roster import Roster
@@ -148,7 +148,7 @@ def _changes(stored: dict) -> list[dict]:
     """A row's log as changes, each with the old value (the previous entry's for the same cell)."""
     held: dict[tuple, dict] = {}
     changes = []
-    for entry in stored.get("log") or []:
+    for entry in (change for logged in stored.get("log") or [] for change in log_changes(logged)):
         cell = (entry["a"], entry.get("judge"))
         before = held.get(cell, {})
         change = {"at": entry["at"], "by": entry["by"], "role": entry.get("role"), "kind": entry["kind"],

@@ -2,7 +2,7 @@
 with their audit entries, in one guarded update of the entry's row."""
 from __future__ import annotations
 
-from services.scoring.adapters.mark_rows import aspect_key, decode, key, open_row, row_id
+from services.scoring.adapters.mark_rows import aspect_key, decode, key, log_entry, open_row, row_id
 from services.scoring.adapters.repository import MarkingContext, ScoringRepository
 from services.scoring.domain.disputes import resolution_problems
 from services.scoring.domain.marksheet import disputed_cell, problem
@@ -53,11 +53,11 @@ def _record(repo: ScoringRepository, context: MarkingContext, actor: dict, code:
     field, now = aspect_key(position), utc_now()
     changed = {judge: score for judge, score in sorted(payload["scores"].items()) if held[judge] != score}
     guard = {**open_row(rid, context.roster.version), **{f"j.{field}.{key(j)}": held[j] for j in changed}}
-    entries = [{"at": now, "by": actor["username"], "role": actor.get("role"), "kind": "dispute",
-                "rid": payload["request_id"], "reason": payload["reason"], "a": payload["aspect"], "t": "J",
-                "judge": judge, "new": score} for judge, score in changed.items()]
+    logged = log_entry({"at": now, "by": actor["username"], "role": actor.get("role"), "kind": "dispute",
+                       "rid": payload["request_id"], "reason": payload["reason"]},
+                      [{"a": payload["aspect"], "t": "J", "judge": judge, "new": score} for judge, score in changed.items()])
     cells = {f"j.{field}.{key(j)}": score for j, score in changed.items()}
-    if repo.rows.write_one(rid, guard, cells, entries, context.state["policy"].get("dispute_limit"), {"_id": 1}) is None:
+    if repo.rows.write_one(rid, guard, cells, logged, context.state["policy"].get("dispute_limit"), {"_id": 1}) is None:
         raise ServiceError("CONFLICT", f"the scores of {payload['aspect']} changed or {payload['sub_criterion']} "
                                        "was locked meanwhile; check the dispute and try again")
     return {"competition_code": code, "sub_criterion": payload["sub_criterion"], "entry": entry,

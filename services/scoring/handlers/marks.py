@@ -3,8 +3,10 @@
 One mark is written optimistically: a single update of its row, guarded so that it only applies
 when it changes the mark and needs no reason; the row comes back with the judges' scores. Anything
 else (a batch, or a single mark the guard turned back) reads the rows it touches, checks each mark
-against them (locked, reason needed, unchanged), and writes every row in one bulk write. With the
-idempotency claim and answer (``shared.idempotency``), a mark takes 3 round trips and a batch 4.
+against them (locked, reason needed, unchanged), and writes every row in one bulk write, each row
+guarded by the change count it was read at: a row another writer changed meanwhile is read and
+checked again (only its marks), up to :data:`ATTEMPTS` times. With the idempotency claim and answer
+(``shared.idempotency``), a mark takes 3 round trips and a batch 4 (2 more per round of contention).
 
 The competition's state comes from the per-process cache while marking is open; when anything is
 refused with it, the request is checked again on fresh state before the answer goes out.
@@ -13,13 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.scoring.adapters.mark_rows import aspect_key, key, open_row, row_id
+from services.scoring.adapters.mark_rows import aspect_key, key, log_entry, open_row, plain_update, row_id
 from services.scoring.adapters.repository import MarkingContext, ScoringRepository
 from services.scoring.domain.marking import is_disputed
 from services.scoring.domain.marksheet import Mark, check_marks, problem
 from services.scoring.refusals import refused
 from shared.errors import ServiceError, not_found
 from shared.events import utc_now
+
+ATTEMPTS = 8  # rounds of a batch against rows other writers keep changing, before it gives up
 
 
 class Stale(Exception):
@@ -67,16 +71,20 @@ def _cell(mark: Mark, user: str) -> tuple[str, Any]:
     return f"m.{field}", {"v": mark.value, "by": user, **({"o": mark.observed} if mark.observed is not None else {})}
 
 
-def _log(mark: Mark, context: MarkingContext, actor: dict, payload: dict, now) -> dict:
-    """The audit entry of a changed mark (its old value is the previous entry's)."""
-    entry = {"at": now, "by": actor["username"], "role": actor.get("role"), "kind": "marks",
-             "rid": payload["request_id"], "reason": payload.get("reason"),
-             "a": context.scheme.aspects[mark.aspect].id, "t": "J" if mark.judgement else "M", "new": mark.value}
+def _head(actor: dict, payload: dict, now) -> dict:
+    """What a request's audit entry says about the request: when, who, which, why."""
+    return {"at": now, "by": actor["username"], "role": actor.get("role"), "kind": "marks",
+            "rid": payload["request_id"], "reason": payload.get("reason")}
+
+
+def _change(mark: Mark, context: MarkingContext, actor: dict) -> dict:
+    """What a changed mark adds to its row's audit entry (its old value is the previous change's)."""
+    change = {"a": context.scheme.aspects[mark.aspect].id, "t": "J" if mark.judgement else "M", "new": mark.value}
     if mark.judgement:
-        entry["judge"] = actor["username"]
+        change["judge"] = actor["username"]
     elif mark.observed is not None:
-        entry["o"] = mark.observed
-    return entry
+        change["o"] = mark.observed
+    return change
 
 
 def _answer(code: str, recorded: int, changed: int, disputes: list[dict]) -> dict:
@@ -100,8 +108,9 @@ def _record_one(repo: ScoringRepository, context: MarkingContext, actor: dict, c
     if not payload.get("reason"):
         guard["$and"].append({"$or": [{"unlocked_before": False}, {path: {"$exists": False}}]})
     field = aspect_key(mark.aspect)
-    row = repo.rows.write_one(guard["_id"], guard, {path: stored}, [_log(mark, context, actor, payload, utc_now())],
-                              context.state["policy"].get("dispute_limit"), {f"j.{field}": 1})
+    entry = log_entry(_head(actor, payload, utc_now()), [_change(mark, context, actor)])
+    row = repo.rows.write_one(guard["_id"], guard, {path: stored}, entry, context.state["policy"].get("dispute_limit"),
+                              {f"j.{field}": 1})
     if row is None:
         return None
     scores = ((row.get("j") or {}).get(field) or {}) if mark.judgement else {}
@@ -135,44 +144,77 @@ def _rows_of(repo: ScoringRepository, context: MarkingContext, code: str, checke
 
 def _record_many(repo: ScoringRepository, context: MarkingContext, actor: dict, code: str, checked: list[Mark],
                  payload: dict) -> dict:
-    user, reason, now = actor["username"], payload.get("reason"), utc_now()
     rows = _rows_of(repo, context, code, checked)
-    writes: dict[str, tuple[dict, dict, list[dict]]] = {}
-    problems: list[dict] = []
-    disputes: list[dict] = []
+    by_row: dict[str, list[Mark]] = {}
     for mark in checked:
-        rid = row_id(code, mark.sub, mark.entry)
-        row = rows[rid]
-        if row.get("locked"):
-            problems.append(problem(f"/marks/{mark.index}", f"sub-criterion {mark.sub} is locked", "LOCKED"))
-            continue
-        old, old_observed, scores = _held(row, mark, user)
-        if old == mark.value and (mark.judgement or old_observed == mark.observed):
-            continue
-        if old is not None and row.get("unlocked_before") and not reason:
-            field = "score" if mark.judgement else ("observed" if mark.observed is not None else "value")
-            problems.append(problem(f"/marks/{mark.index}/{field}", f"sub-criterion {mark.sub} was unlocked for a "
-                                    "correction: changing a mark needs a reason", "REASON_REQUIRED"))
-            continue
-        _, cells, entries = writes.setdefault(rid, (open_row(rid, context.roster.version), {}, []))
-        path, stored = _cell(mark, user)
-        cells[path] = stored
-        entries.append(_log(mark, context, actor, payload, now))
-        disputes += _dispute(context, mark, {**scores, key(user): mark.value}, user)
-    if problems:
-        problems.sort(key=lambda p: int(p["path"].split("/")[2]))
-        raise refused(problems, "marks refused")
-    _write(repo, context, list(writes.values()))
-    return _answer(code, len(checked), sum(len(w[2]) for w in writes.values()), disputes)
+        by_row.setdefault(row_id(code, mark.sub, mark.entry), []).append(mark)
+    head, changed, disputes = _head(actor, payload, utc_now()), 0, []
+    for _ in range(ATTEMPTS):
+        writes, problems, planned = _plan(context, actor, payload, rows, by_row, head)
+        if problems:
+            problems.sort(key=lambda p: int(p["path"].split("/")[2]))
+            raise refused(problems, "marks refused")
+        for rid in set(by_row) - set(writes):  # rows the request leaves as they are
+            by_row.pop(rid)
+        missed = _write(repo, context, writes, payload["request_id"], actor["username"])
+        for rid in set(writes) - missed:
+            changed += planned[rid][0]
+            disputes += planned[rid][1]
+            by_row.pop(rid)
+        if not by_row:
+            return _answer(code, len(checked), changed, [d for _, d in sorted(disputes, key=lambda pair: pair[0])])
+        rows = repo.rows.read(by_row)  # changed by another writer meanwhile: check these marks again
+    raise ServiceError("CONFLICT", "the rows of these marks kept changing while they were written; submit again")
 
 
-def _write(repo: ScoringRepository, context: MarkingContext, writes: list[tuple[dict, dict, list[dict]]]) -> None:
-    matched = repo.rows.write_many(writes, context.state["policy"].get("dispute_limit"))
-    if matched == len(writes):
-        return
-    rows = repo.rows.read(guard["_id"] for guard, _, _ in writes)
+Planned = dict[str, tuple[int, list[tuple[int, dict]]]]
+
+
+def _plan(context: MarkingContext, actor: dict, payload: dict, rows: dict[str, dict], by_row: dict[str, list[Mark]],
+          head: dict) -> tuple[dict[str, tuple[dict, dict]], list[dict], Planned]:
+    """Each row's guarded update (none for a row whose marks change nothing), the problems found, and
+    per row written: how many marks it changes and the disputes it raises (by the mark's place)."""
+    user, reason, limit = actor["username"], payload.get("reason"), context.state["policy"].get("dispute_limit")
+    writes: dict[str, tuple[dict, dict]] = {}
+    planned: Planned = {}
+    problems: list[dict] = []
+    for rid, marks in by_row.items():
+        row, cells, changes, disputes = rows[rid], {}, [], []
+        for mark in marks:
+            if row.get("locked"):
+                problems.append(problem(f"/marks/{mark.index}", f"sub-criterion {mark.sub} is locked", "LOCKED"))
+                continue
+            old, old_observed, scores = _held(row, mark, user)
+            if old == mark.value and (mark.judgement or old_observed == mark.observed):
+                continue
+            if old is not None and row.get("unlocked_before") and not reason:
+                field = "score" if mark.judgement else ("observed" if mark.observed is not None else "value")
+                problems.append(problem(f"/marks/{mark.index}/{field}", f"sub-criterion {mark.sub} was unlocked for "
+                                        "a correction: changing a mark needs a reason", "REASON_REQUIRED"))
+                continue
+            path, stored = _cell(mark, user)
+            cells[path] = stored
+            changes.append(_change(mark, context, actor))
+            disputes += [(mark.index, d) for d in _dispute(context, mark, {**scores, key(user): mark.value}, user)]
+        if cells:
+            guard = {**open_row(rid, context.roster.version), "v": row.get("v", 0)}
+            writes[rid] = (guard, plain_update(row, cells, log_entry(head, changes), limit))
+            planned[rid] = (len(changes), disputes)
+    return writes, problems, planned
+
+
+def _write(repo: ScoringRepository, context: MarkingContext, writes: dict[str, tuple[dict, dict]], request_id: str,
+           user: str) -> set[str]:
+    """Every row's update in one bulk write; the rows that were not written because another writer
+    changed them meanwhile (refused when one was locked or holds a newer roster)."""
+    if repo.rows.write_many(list(writes.values())) == len(writes):
+        return set()
+    missed = set(writes) - repo.rows.written_by(writes, request_id, user)
+    rows = repo.rows.read(missed)
     if any(row.get("rv", 0) > context.roster.version for row in rows.values()):
         raise Stale
     locked = sorted({row["sub"] for row in rows.values() if row.get("locked")})
-    raise ServiceError("INVALID_STATE", f"sub-criterion {', '.join(locked) or '?'} was locked meanwhile; "
-                                        "check and resubmit")
+    if locked:
+        raise ServiceError("INVALID_STATE", f"sub-criterion {', '.join(locked)} was locked meanwhile; "
+                                            "check and resubmit")
+    return missed
