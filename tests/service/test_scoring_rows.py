@@ -65,3 +65,33 @@ def test_the_counters_agree_with_the_marks_they_count(databases, test_config):
         assert {k: counted[sub][k] for k in ("expected", "in", "missing", "partial", "disputed")} == {
             k: marks[k] for k in ("expected", "in", "missing", "partial", "disputed")}
     assert (counted["A1"]["in"], counted["B1"]["partial"], counted["B1"]["disputed"]) == (2, 2, 1)
+
+
+def test_a_batch_whose_row_changed_after_it_was_read_checks_that_row_again(databases, test_config):
+    """Another judge writes a row between the batch's read and its write: the batch's guarded update of
+    that row misses, the row is read again and written; nothing lost, counters and audit exact."""
+    service, other = (scoring_worker(databases["scoring"], test_config) for _ in range(2))
+    code, ids = setup(service, n=2)
+    read = service.repo.rows.read
+    cut_in = []
+
+    def read_then_another_judge_writes(row_ids, *args, **kwargs):
+        rows = read(row_ids, *args, **kwargs)
+        if not cut_in:
+            cut_in.append(score(other, JUDGES[1], code, ids[0], "B1.1", 3))
+        return rows
+
+    service.repo.rows.read = read_then_another_judge_writes
+    write_many, bulk_writes = service.repo.rows.write_many, []
+    service.repo.rows.write_many = lambda writes: bulk_writes.append(len(writes)) or write_many(writes)
+    answer = service.record_marks(JUDGES[0], code, {"request_id": rid(), "marks": [
+        {"contestant_id": cid, "aspect": aspect, "score": 1} for cid in ids for aspect in ASPECTS]})
+    assert cut_in and answer["changed"] == answer["recorded"] == 4
+    assert bulk_writes == [2, 1]  # both rows, then the one written meanwhile
+    assert [d["entry"] for d in answer["disputes"]] == [ids[0]]  # 1 against the other judge's 3
+    scores = service.list_marks(CHIEF, code, {"sub_criterion": "B1"})["items"]
+    assert len(scores) == 5
+    [b1] = [s for s in service.progress(CHIEF, code)["sub_criteria"] if s["sub_criterion"] == "B1"]
+    assert b1["disputed"] == 1
+    audit = service.audit(ORG, code, {"sub_criterion": "B1"})["items"]
+    assert len(audit) == 5 and all(r["old"] is None for r in audit)
