@@ -57,7 +57,8 @@ def _record(repo: ScoringRepository, context: MarkingContext, actor: dict, code:
                        "rid": payload["request_id"], "reason": payload["reason"]},
                       [{"a": payload["aspect"], "t": "J", "judge": judge, "new": score} for judge, score in changed.items()])
     cells = {f"j.{field}.{key(j)}": score for j, score in changed.items()}
-    if repo.rows.write_one(rid, guard, cells, logged, context.state["policy"].get("dispute_limit"), {"_id": 1}) is None:
+    if repo.rows.write_one(rid, guard, cells, logged, context.state["policy"].get("dispute_limit"), {"_id": 1},
+                           judgement=True) is None:
         raise ServiceError("CONFLICT", f"the scores of {payload['aspect']} changed or {payload['sub_criterion']} "
                                        "was locked meanwhile; check the dispute and try again")
     return {"competition_code": code, "sub_criterion": payload["sub_criterion"], "entry": entry,

@@ -144,7 +144,7 @@ def _record_one(repo: ScoringRepository, context: MarkingContext, actor: dict, c
     field = aspect_key(mark.aspect)
     entry = log_entry(_head(actor, payload, utc_now()), [_change(mark, context, actor)])
     row = repo.rows.write_one(guard["_id"], guard, {path: stored}, entry, context.state["policy"].get("dispute_limit"),
-                              {f"j.{field}": 1})
+                              {f"j.{field}": 1}, mark.judgement)
     if row is None:
         return None
     scores = ((row.get("j") or {}).get(field) or {}) if mark.judgement else {}
