@@ -199,11 +199,8 @@ class MarkRows:
                                      {"_id": 1})
         return {row["_id"] for row in found}
 
-    def read(self, ids: Iterable[str], projection: dict | None = None, code: str | None = None) -> dict[str, dict]:
-        """The rows ``ids`` (of competition ``code``: the local server answers ``$in`` on ``_id`` by scanning
-        the collection, and the index on ``code`` narrows that scan to the competition's rows)."""
-        query: dict[str, Any] = {"_id": {"$in": list(ids)}, **({"code": code} if code else {})}
-        return {row["_id"]: row for row in self.collection.find(query, projection or CELLS)}
+    def read(self, ids: Iterable[str], projection: dict | None = None) -> dict[str, dict]:
+        return {row["_id"]: row for row in self.collection.find({"_id": {"$in": list(ids)}}, projection or CELLS)}
 
     def of(self, code: str, sub: str | None = None, projection: dict | None = None, **match) -> list[dict]:
         query = {"code": code, **({"sub": sub} if sub else {}), **match}

@@ -26,7 +26,7 @@ def resolve_dispute(repo: ScoringRepository, actor: dict, code: str, payload: di
     if problems or entry is None:
         raise refused(problems, "dispute resolution refused")
     sub, rid = payload["sub_criterion"], row_id(code, payload["sub_criterion"], entry)
-    row = repo.rows.read([rid], code=code).get(rid)
+    row = repo.rows.read([rid]).get(rid)
     if row is None:
         raise not_found("marks of", f"{entry} in {sub}")
     if row.get("locked"):

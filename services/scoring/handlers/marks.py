@@ -164,13 +164,13 @@ def _held(row: dict, mark: Mark, user: str) -> tuple[Any, Any, dict]:
 def _rows_of(repo: ScoringRepository, context: MarkingContext, code: str, checked: list[Mark]) -> dict[str, dict]:
     """The rows the marks go to (a row missing since marking opened is created first)."""
     ids = {row_id(code, m.sub, m.entry) for m in checked}
-    rows = repo.rows.read(ids, code=code)
+    rows = repo.rows.read(ids)
     missing = [m for m in checked if row_id(code, m.sub, m.entry) not in rows]
     if missing:
         heads = repo.heads(code)
         for mark in missing:
             repo.rows.create(code, [mark.sub], [mark.entry], context.roster.version, heads.get(mark.sub))
-        rows = repo.rows.read(ids, code=code)
+        rows = repo.rows.read(ids)
     if any(row.get("rv", 0) > context.roster.version for row in rows.values()):
         raise Stale
     return rows
@@ -190,14 +190,14 @@ def _record_many(repo: ScoringRepository, context: MarkingContext, actor: dict, 
             raise refused(problems, "marks refused")
         for rid in set(by_row) - set(writes):  # rows the request leaves as they are
             by_row.pop(rid)
-        missed = _write(repo, context, code, writes, payload["request_id"], actor["username"])
+        missed = _write(repo, context, writes, payload["request_id"], actor["username"])
         for rid in set(writes) - missed:
             changed += planned[rid][0]
             disputes += planned[rid][1]
             by_row.pop(rid)
         if not by_row:
             return _answer(code, len(checked), changed, [d for _, d in sorted(disputes, key=lambda pair: pair[0])])
-        rows = repo.rows.read(by_row, code=code)  # changed by another writer meanwhile: check these marks again
+        rows = repo.rows.read(by_row)  # changed by another writer meanwhile: check these marks again
     raise ServiceError("CONFLICT", "the rows of these marks kept changing while they were written; submit again")
 
 
@@ -237,14 +237,14 @@ def _plan(context: MarkingContext, actor: dict, payload: dict, rows: dict[str, d
     return writes, problems, planned
 
 
-def _write(repo: ScoringRepository, context: MarkingContext, code: str, writes: dict[str, tuple[dict, dict]], request_id: str,
+def _write(repo: ScoringRepository, context: MarkingContext, writes: dict[str, tuple[dict, dict]], request_id: str,
            user: str) -> set[str]:
     """Every row's update in one bulk write; the rows that were not written because another writer
     changed them meanwhile (refused when one was locked or holds a newer roster)."""
     if repo.rows.write_many(list(writes.values())) == len(writes):
         return set()
     missed = set(writes) - repo.rows.written_by(writes, request_id, user)
-    rows = repo.rows.read(missed, code=code)
+    rows = repo.rows.read(missed)
     if any(row.get("rv", 0) > context.roster.version for row in rows.values()):
         raise Stale
     locked = sorted({row["sub"] for row in rows.values() if row.get("locked")})
