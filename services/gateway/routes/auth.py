@@ -92,7 +92,8 @@ def me(call: Call):
 
 
 @api("PUT", "/users/me/password", EVERY_ROLE, "Change your own password (current one required); ends every "
-     "token of the account and returns a new one", request_schema=str(SCHEMAS / "password_change.json"))
+     "token of the account and returns a new one (wrong current passwords count as failed sign-ins: 429 with "
+     "Retry-After after repeated ones)", request_schema=str(SCHEMAS / "password_change.json"), refusals=(429,))
 def change_own_password(call: Call):
     body = call.json()
     validate(body, SCHEMAS / "password_change.json", "password change")
