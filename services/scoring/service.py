@@ -7,9 +7,12 @@ the rules are in ``domain/``. Decisions are listed in ``services/scoring/README.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from pathlib import Path
 
+from eventlet.semaphore import Semaphore
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.rpc import RpcProxy
@@ -47,6 +50,11 @@ from shared.validation import validate
 log = logging.getLogger(__name__)
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 ALIAS = "scoring"
+#: Batches of marks one scoring process lets at the database at once (``SCORING_BATCHES_AT_ONCE``,
+#: default 2); single marks and reads never wait for it. The local server works one command at a
+#: time, so ten batches sent together only lengthen its queue: a read of progress waited behind all
+#: of them. Admitted two at a time, the server still always has one to work on.
+BATCHES_AT_ONCE = Semaphore(int(os.environ.get("SCORING_BATCHES_AT_ONCE") or 2))
 
 
 class ScoringService(OutboxPublisher):
@@ -118,8 +126,9 @@ class ScoringService(OutboxPublisher):
         if not marks.plainly_valid(payload):
             validate(payload, SCHEMAS / "marks_submit.json", "marks")
         user = actor["username"]
-        return run_command(self.repo.request_records(code, user), f"{user}:marks:{code}", payload,
-                           lambda _: marks.record_marks(self.repo, actor, code, payload))
+        with BATCHES_AT_ONCE if len(payload["marks"]) > 1 else contextlib.nullcontext():
+            return run_command(self.repo.request_records(code, user), f"{user}:marks:{code}", payload,
+                               lambda _: marks.record_marks(self.repo, actor, code, payload))
 
     @rpc
     def list_marks(self, actor: dict, code: str, filters: dict | None = None) -> dict:

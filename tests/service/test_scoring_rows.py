@@ -95,3 +95,38 @@ def test_a_batch_whose_row_changed_after_it_was_read_checks_that_row_again(datab
     assert b1["disputed"] == 1
     audit = service.audit(ORG, code, {"sub_criterion": "B1"})["items"]
     assert len(audit) == 5 and all(r["old"] is None for r in audit)
+
+
+def test_batches_reach_the_database_two_at_a_time_while_single_marks_and_reads_pass(databases, test_config,
+                                                                                    monkeypatch):
+    """Batches queue for admission (``BATCHES_AT_ONCE``); a single mark and a progress read do not."""
+    from services.scoring.adapters.mark_rows import MarkRows
+
+    service = scoring_worker(databases["scoring"], test_config)
+    code, ids = setup(service, n=4)
+    inside, most, held = [0], [0], eventlet.event.Event()
+    write_many = MarkRows.write_many
+
+    def slow_write_many(self, *args, **kwargs):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        try:
+            held.wait()
+            return write_many(self, *args, **kwargs)
+        finally:
+            inside[0] -= 1
+    monkeypatch.setattr(MarkRows, "write_many", slow_write_many)
+    pool = eventlet.GreenPool(8)
+    batches = [pool.spawn(service.record_marks, JUDGES[n % 3], code, {"request_id": rid(), "marks": [
+        {"contestant_id": cid, "aspect": "A1.2", "value": str(10 + n)} for cid in ids]}) for n in range(6)]
+    for _ in range(1000):  # until two are at the database (no time is asserted)
+        if inside[0] >= 2:
+            break
+        eventlet.sleep(0.01)
+    eventlet.sleep(0.1)  # the others had every chance to get in too
+    assert inside[0] == 2, "two batches at the database, the others waiting for admission"
+    assert score(service, JUDGES[0], code, ids[0], "B1.1", 2)["changed"] == 1
+    assert service.progress(CHIEF, code)["sub_criteria_count"] > 0
+    held.send()
+    answers = [job.wait() for job in batches]
+    assert most[0] == 2 and all(a["recorded"] == len(ids) for a in answers)
