@@ -31,6 +31,7 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from services.scoring.adapters.documents import MarkRow, collection_name
+from services.scoring.domain.marking import is_disputed
 from services.scoring.domain.marksheet import RowCounts, RowMarks
 
 MARKS = collection_name(MarkRow)
@@ -91,17 +92,11 @@ def log_changes(entry: dict) -> list[dict]:
     return [{**head, **change} for change in json.loads(entry["c"])] if "c" in entry else [entry]
 
 
-def is_spread(scores: Iterable[Any], limit: int | None) -> bool:
-    """Whether scores differ by more than ``limit``, as :func:`counters_stage` counts a dispute."""
-    values = list(scores)
-    return limit is not None and bool(values) and max(values) - min(values) > limit
-
-
 def counters(row: dict, limit: int | None) -> dict:
     """The counters of a row (``m`` and ``j`` as stored), as :func:`counters_stage` computes them."""
     scores = row.get("j") or {}
     return {"nm": len(row.get("m") or {}), "jn": {a: len(cell) for a, cell in scores.items()},
-            "jd": sum(1 for cell in scores.values() if is_spread(cell.values(), limit))}
+            "jd": sum(1 for cell in scores.values() if is_disputed(cell, limit))}
 
 
 def with_cells(row: dict, cells: dict[str, Any]) -> dict:

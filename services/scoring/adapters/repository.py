@@ -155,7 +155,7 @@ class ScoringRepository:
         self.ensure_state(code)
         if writes:
             self.db[ROSTER].bulk_write(writes, ordered=False)
-        self.bump_roster(code)
+            self.bump_roster(code)
 
     def roster(self, code: str, doc: dict) -> Roster:
         """Who may mark whom, as of the state's ``roster_version`` (cached per version)."""
